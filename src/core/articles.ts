@@ -1,0 +1,377 @@
+/**
+ * Article parsing: one file's text in, one Article out. Pure (the caller reads the file).
+ *
+ * `.md` files carry YAML front matter (title, date, source, url, author, section, dateline, tags) and
+ * blank-line separated paragraphs. `.txt` files are plain text as scraped from the web: an optional leading
+ * dateline, hard-wrapped lines and page furniture (`0 Comments`, `Share this article`) that is dropped.
+ */
+import frontMatter from "front-matter";
+import { endsSentence, splitSentences } from "./sentences.ts";
+import type { Article, Sentence } from "./types.ts";
+
+interface FrontMatterFn {
+  (text: string): { attributes: unknown; body: string; frontmatter?: string };
+  test(text: string): boolean;
+}
+/** front-matter is CommonJS: under Node's ESM interop the default import is the function itself. */
+const fm = frontMatter as unknown as FrontMatterFn;
+
+/** A file that cannot become an article; `reason` is user-facing. */
+export class ArticleError extends Error {
+  readonly file: string;
+  readonly reason: string;
+  constructor(file: string, reason: string) {
+    super(`knowledge: ${file}: ${reason}`);
+    this.name = "ArticleError";
+    this.file = file;
+    this.reason = reason;
+  }
+}
+
+/**
+ * The stable id of an article: its path relative to the knowledge folder, posix separators, no extension.
+ *
+ * @example articleIdFromPath("bbc\\business-001.md") // → "bbc/business-001"
+ */
+export function articleIdFromPath(relativePath: string): string {
+  const posix = relativePath
+    .replace(/\\/g, "/")
+    .replace(/^(?:\.\/)+/, "")
+    .replace(/^\/+/, "");
+  return posix.replace(/\.[^./]+$/, "");
+}
+
+/** The guild an article belongs to when it lives under `guilds/<id>/`. */
+function guildFromPath(relativePath: string): string | null {
+  const m = /^guilds\/([^/]+)\//.exec(relativePath.replace(/\\/g, "/").replace(/^(?:\.\/)+/, ""));
+  return m?.[1] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Page furniture
+
+const MONTHS =
+  "(?:Jan(?:uary|\\.)?|Feb(?:ruary|\\.)?|Mar(?:ch|\\.)?|Apr(?:il|\\.)?|May|June?|July?|Aug(?:ust|\\.)?|" +
+  "Sept?(?:ember|\\.)?|Oct(?:ober|\\.)?|Nov(?:ember|\\.)?|Dec(?:ember|\\.)?)";
+const WEEKDAYS = "(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs?)?|Fri|Sat(?:ur)?|Sun)(?:day)?\\.?";
+
+/** Whole lines that are scraped page chrome, not article text. */
+const FURNITURE: RegExp[] = [
+  /^\d[\d,.]*k?\s+(?:comments?|shares?|replies|responses)$/i,
+  /^(?:no |view |show |load |see )?(?:all )?(?:\d+ )?comments?(?: \(\d+\))?$/i,
+  /^(?:share|share this|share this (?:article|story|page|post)|share on \w+|share via \w+)(?: on \w+)?:?$/i,
+  /^(?:advertisement|advertising|sponsored(?: content)?|ad|promoted|story continues below(?: advertisement)?)$/i,
+  /^(?:read more|read more:.{0,120}|continue reading.{0,60}|read the full (?:article|story).{0,60})$/i,
+  /^(?:subscribe|subscribe now|subscribe to .{0,80})$/i,
+  /^sign up(?: now)?(?: for| to)? .{0,80}$/i,
+  /^(?:sign up|log in|login|sign in|register)$/i,
+  /^follow (?:us|me)\b.{0,80}$/i,
+  /^(?:tweet|email|print|facebook|twitter|whatsapp|linkedin|reddit|pinterest|copy link|x)$/i,
+  /^(?:skip to (?:main )?content|back to top|top of page|jump to comments)$/i,
+  /^(?:related|related (?:articles|stories|content|topics)|more (?:from|on) .{0,60}|recommended(?: for you)?|most read|trending)$/i,
+  /^(?:click|tap) here\b.{0,100}$/i,
+  /^(?:©|\(c\)|copyright\b).{0,160}$/i,
+  /^all rights reserved\.?$/i,
+  /^(?:image|photo|picture)(?: credit)?:.{0,120}$/i,
+  /^(?:we use cookies|this (?:web)?site uses cookies|by (?:continuing|using) (?:to use )?(?:this|our) (?:web)?site|accept (?:all )?cookies|cookie (?:policy|settings|preferences)).{0,300}$/i,
+  /^(?:accept|reject|manage)(?: all)?(?: cookies)?$/i,
+  /^(?:newsletter|get our newsletter|sign up for our newsletter).{0,80}$/i,
+];
+
+/** Furniture glued after the last sentence of a paragraph (`...agreed upon.0 Comments`). */
+const GLUED_FURNITURE =
+  /([.!?…]["'”’)]*)\s*(?:\d+\s+comments?|share this (?:article|story)|advertisement|read more|subscribe(?: now)?)\s*$/i;
+
+function isFurniture(line: string): boolean {
+  const t = line.trim();
+  if (t === "") return false;
+  return FURNITURE.some((re) => re.test(t));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Dates and datelines
+
+/** `Thursday, October 16, 2025 - ` / `October 16, 2025 — ` / `2025-10-16 - ` at the start of the text. */
+const DATE_DATELINE = new RegExp(
+  `^\\s*((?:${WEEKDAYS},?\\s+)?(?:${MONTHS}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}\\s+${MONTHS},?\\s+\\d{4}|\\d{4}-\\d{2}-\\d{2}))\\s*[-–—|:]\\s+`,
+  "u",
+);
+/** `WASHINGTON, Feb 26 - ` / `LONDON (Reuters) - ` (a place in capitals, optional date or agency). */
+const PLACE_DATELINE = new RegExp(
+  `^\\s*(\\p{Lu}[\\p{Lu}.' -]{1,40}(?:,\\s*[\\p{L}.' ]{2,30})?(?:,\\s*${MONTHS}\\s+\\d{1,2}(?:,\\s*\\d{4})?)?(?:\\s*\\([\\p{L} ]{2,30}\\))?)\\s*[-–—]\\s+`,
+  "u",
+);
+
+interface Dateline {
+  dateline: string;
+  date: string | null;
+  rest: string;
+}
+
+function takeDateline(firstLine: string): Dateline | null {
+  const d = DATE_DATELINE.exec(firstLine);
+  if (d) {
+    const dateline = d[1]!.trim();
+    return { dateline, date: dateline, rest: firstLine.slice(d[0].length) };
+  }
+  const p = PLACE_DATELINE.exec(firstLine);
+  if (p && /\p{Lu}{2}/u.test(p[1]!)) {
+    const dateline = p[1]!.trim();
+    const yearDate = new RegExp(`${MONTHS}\\s+\\d{1,2},\\s*\\d{4}`).exec(dateline);
+    return { dateline, date: yearDate ? yearDate[0] : null, rest: firstLine.slice(p[0].length) };
+  }
+  return null;
+}
+
+/** Front matter values as text; YAML Dates go back to the form the file used. */
+function rawScalar(frontmatter: string, key: string): string | null {
+  const m = new RegExp(`^${key}\\s*:\\s*(.+?)\\s*$`, "m").exec(frontmatter);
+  if (!m) return null;
+  return m[1]!.replace(/\s+#.*$/, "").replace(/^(["'])(.*)\1$/, "$2");
+}
+
+function dateToText(value: Date, raw: string | null): string {
+  if (raw && !Number.isNaN(Date.parse(raw))) return raw;
+  const iso = value.toISOString();
+  return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso.replace(".000Z", "Z");
+}
+
+function textField(attrs: Record<string, unknown>, frontmatter: string, key: string): string | null {
+  const value = attrs[key];
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return dateToText(value, rawScalar(frontmatter, key));
+  if (typeof value === "string") {
+    const t = value.trim();
+    return t === "" ? null : t;
+  }
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return null;
+}
+
+function tagsField(value: unknown): string[] {
+  if (Array.isArray(value)) {
+    return value
+      .filter((v) => v !== null && v !== undefined && typeof v !== "object")
+      .map((v) => String(v).trim())
+      .filter(Boolean);
+  }
+  if (typeof value === "string")
+    return value
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
+  return [];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bodies
+
+/** Light Markdown cleanup so quotes read as the article does: links keep their text, markers go. */
+function stripMarkdownLine(line: string): string {
+  return line
+    .replace(/!\[[^\]]*\]\([^)]*\)/g, "")
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
+    .replace(/^\s{0,3}#{1,6}\s+/, "")
+    .replace(/\s+#+\s*$/, "")
+    .replace(/^\s{0,3}>\s?/, "");
+}
+
+/** Splits a body into paragraphs: blank-line separated blocks, furniture removed. */
+function blocks(lines: string[]): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  for (const line of lines) {
+    if (line.trim() === "") {
+      if (current.length > 0) out.push(current);
+      current = [];
+    } else if (!isFurniture(line)) {
+      current.push(line);
+    }
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * A plain-text block with hard wraps but no blank lines: a line ending a sentence ends the paragraph when the
+ * text is hard-wrapped (most lines run on); otherwise the block stays one paragraph.
+ */
+function splitWrappedBlock(block: string[]): string[][] {
+  if (block.length < 3) return [block];
+  const ends = block.filter((l) => endsSentence(l)).length;
+  if (ends === block.length || ends < 2) return [block];
+  const out: string[][] = [];
+  let current: string[] = [];
+  for (const [i, line] of block.entries()) {
+    current.push(line);
+    const nextLine = block[i + 1];
+    const continues = nextLine !== undefined && /^\s*["'“‘(]*\p{Ll}/u.test(nextLine);
+    if (endsSentence(line) && !continues) {
+      out.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function dropGluedFurniture(paragraph: string): string {
+  return paragraph.replace(GLUED_FURNITURE, "$1");
+}
+
+/** Derives a short title from the first sentence: cut on a word boundary near 80 characters. */
+export function deriveTitle(sentence: string, max = 80): string {
+  const s = sentence.trim().replace(/\s+/g, " ");
+  if (s.length <= max) return s.replace(/(?<!\.)\.$/, "");
+  const cut = s.slice(0, max + 1);
+  const space = cut.lastIndexOf(" ");
+  const head = (space > max / 2 ? cut.slice(0, space) : s.slice(0, max)).replace(/[\s,;:–—-]+$/, "");
+  return `${head}…`;
+}
+
+function toSentences(paragraphs: string[]): Sentence[] {
+  const sentences: Sentence[] = [];
+  let paragraph = 0;
+  for (const p of paragraphs) {
+    const parts = splitSentences(p);
+    if (parts.length === 0) continue;
+    paragraph++;
+    for (const text of parts) sentences.push({ text, paragraph, position: sentences.length + 1 });
+  }
+  return sentences;
+}
+
+interface ParsedMeta {
+  title: string | null;
+  date: string | null;
+  source: string | null;
+  url: string | null;
+  author: string | null;
+  section: string | null;
+  dateline: string | null;
+  tags: string[];
+}
+
+const EMPTY_META: ParsedMeta = {
+  title: null,
+  date: null,
+  source: null,
+  url: null,
+  author: null,
+  section: null,
+  dateline: null,
+  tags: [],
+};
+
+function parseFrontMatter(file: string, text: string): { meta: ParsedMeta; body: string } {
+  const startsWithFence = /^---[ \t]*(?:\n|$)/.test(text);
+  if (!startsWithFence) return { meta: { ...EMPTY_META }, body: text };
+  if (!fm.test(text)) throw new ArticleError(file, "broken front matter: no closing '---'");
+  let parsed: ReturnType<FrontMatterFn>;
+  try {
+    parsed = fm(text);
+  } catch (err) {
+    const msg = err instanceof Error ? (err.message.split("\n")[0] ?? err.message) : String(err);
+    throw new ArticleError(file, `broken front matter: ${msg}`);
+  }
+  const attrs = parsed.attributes;
+  if (attrs === null || typeof attrs !== "object" || Array.isArray(attrs)) {
+    throw new ArticleError(file, "broken front matter: not a key/value mapping");
+  }
+  const a = attrs as Record<string, unknown>;
+  const raw = parsed.frontmatter ?? "";
+  return {
+    meta: {
+      title: textField(a, raw, "title"),
+      date: textField(a, raw, "date"),
+      source: textField(a, raw, "source"),
+      url: textField(a, raw, "url"),
+      author: textField(a, raw, "author"),
+      section: textField(a, raw, "section"),
+      dateline: textField(a, raw, "dateline"),
+      tags: tagsField(a.tags),
+    },
+    body: parsed.body,
+  };
+}
+
+/** Normalises newlines, strips a BOM and rejects text that cannot be an article. */
+function normaliseText(file: string, content: string): string {
+  if (content.includes("\u0000")) throw new ArticleError(file, "binary file (contains NUL bytes)");
+  const text = content.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  if (text.trim() === "") throw new ArticleError(file, "empty file");
+  return text;
+}
+
+/**
+ * Parses one knowledge file into an Article.
+ *
+ * @example
+ * parseArticle({ path: "syria.txt", content: "Thursday, October 16, 2025 - Syria's President ..." })
+ * // → { id: "syria", date: "Thursday, October 16, 2025", sentences: [{ text: "Syria's President ...", paragraph: 1, position: 1 }, ...] }
+ * @throws ArticleError when the file is empty, binary, has broken front matter or no sentences.
+ */
+export function parseArticle(input: { path: string; content: string; guild?: string | null }): Article {
+  const file = input.path.replace(/\\/g, "/");
+  const text = normaliseText(file, input.content);
+  const isMarkdown = /\.(?:md|markdown)$/i.test(file);
+  const { meta, body } = isMarkdown ? parseFrontMatter(file, text) : { meta: { ...EMPTY_META }, body: text };
+
+  let lines = body.split("\n");
+  if (isMarkdown) {
+    lines = lines.filter((l) => !/^\s*<!--.*-->\s*$/.test(l)).map(stripMarkdownLine);
+  }
+  let title = meta.title;
+  let date = meta.date;
+  let dateline = meta.dateline;
+
+  // Leading headline: a short line without terminal punctuation followed by a blank line (`# Heading` in .md).
+  const firstIdx = lines.findIndex((l) => l.trim() !== "" && !isFurniture(l));
+  const first = firstIdx >= 0 ? lines[firstIdx]! : "";
+  const afterFirst = lines[firstIdx + 1];
+  if (
+    title === null &&
+    firstIdx >= 0 &&
+    (afterFirst === undefined || afterFirst.trim() === "") &&
+    lines.slice(firstIdx + 1).some((l) => l.trim() !== "") &&
+    first.trim().length <= 150 &&
+    !endsSentence(first) &&
+    takeDateline(first) === null
+  ) {
+    title = first.trim();
+    lines = lines.slice(firstIdx + 1);
+  }
+
+  // Leading dateline in plain text (or in a Markdown body without one in the front matter).
+  const lineIdx = lines.findIndex((l) => l.trim() !== "" && !isFurniture(l));
+  if (lineIdx >= 0 && (!isMarkdown || dateline === null)) {
+    const found = takeDateline(lines[lineIdx]!);
+    if (found) {
+      dateline ??= found.dateline;
+      date ??= found.date;
+      lines = [...lines.slice(0, lineIdx), found.rest, ...lines.slice(lineIdx + 1)];
+    }
+  }
+
+  let paragraphLines = blocks(lines);
+  if (!isMarkdown) paragraphLines = paragraphLines.flatMap(splitWrappedBlock);
+  const paragraphs = paragraphLines
+    .map((b) => dropGluedFurniture(b.join("\n")))
+    .filter((p) => p.trim() !== "");
+  const sentences = toSentences(paragraphs);
+  if (sentences.length === 0) throw new ArticleError(file, "no sentences");
+
+  return {
+    id: articleIdFromPath(file),
+    title: title ?? deriveTitle(sentences[0]!.text),
+    date,
+    source: meta.source,
+    url: meta.url,
+    author: meta.author,
+    section: meta.section,
+    dateline,
+    tags: meta.tags,
+    guild: guildFromPath(file) ?? input.guild ?? null,
+    sentences,
+  };
+}

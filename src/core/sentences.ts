@@ -1,0 +1,211 @@
+/**
+ * Sentence splitting for news text. Pure.
+ *
+ * The boundaries come from `Intl.Segmenter` (ICU's Unicode sentence rules), which already handles decimals,
+ * money, ellipses before lowercase words and quotes that close a sentence. A small set of targeted repairs
+ * then undoes ICU's known misses in news copy: abbreviations and initials (`Mr.`, `U.S.`, `J.P. Morgan`,
+ * `Gen. Smith`), and a `?`/`!` inside a quote that does not end the sentence (`"Why?" he asked.`).
+ */
+
+const segmenter = new Intl.Segmenter("en", { granularity: "sentence" });
+
+/** Abbreviations that precede a name or number and practically never end a sentence. */
+const NEVER_FINAL = new Set([
+  "mr",
+  "mrs",
+  "ms",
+  "messrs",
+  "mme",
+  "mlle",
+  "dr",
+  "prof",
+  "gen",
+  "lt",
+  "col",
+  "capt",
+  "cpt",
+  "sgt",
+  "maj",
+  "adm",
+  "cmdr",
+  "brig",
+  "sen",
+  "rep",
+  "gov",
+  "atty",
+  "supt",
+  "insp",
+  "rev",
+  "hon",
+  "pres",
+  "fr",
+  "mt",
+  "ft",
+  "no",
+  "nos",
+  "vol",
+  "fig",
+  "pp",
+  "ch",
+  "art",
+  "st",
+]);
+
+/** Abbreviations that usually continue the sentence but may end it; a typical sentence opener after them wins. */
+const USUALLY_INNER = new Set([
+  "jan",
+  "feb",
+  "mar",
+  "apr",
+  "jun",
+  "jul",
+  "aug",
+  "sep",
+  "sept",
+  "oct",
+  "nov",
+  "dec",
+  "approx",
+  "est",
+  "dept",
+  "univ",
+  "assn",
+  "corp",
+  "inc",
+  "co",
+  "cos",
+  "ltd",
+  "plc",
+  "bros",
+  "vs",
+  "v",
+  "etc",
+  "jr",
+  "sr",
+  "ave",
+  "blvd",
+  "rd",
+]);
+
+/** Company designators: after `Corp.`/`Inc.` a capitalised word is a new sentence unless it is another designator. */
+const COMPANY = new Set(["corp", "inc", "co", "cos", "ltd", "plc", "bros"]);
+const COMPANY_FOLLOWERS = new Set([
+  "inc",
+  "ltd",
+  "plc",
+  "corp",
+  "co",
+  "llc",
+  "lp",
+  "nv",
+  "ag",
+  "sa",
+  "ab",
+  "bhd",
+]);
+
+/** Words that typically open a new sentence; after an ambiguous abbreviation they mark a real boundary. */
+const OPENERS = new Set(
+  (
+    "the a an it its he she they we i you his her their our my this that these those there here but and " +
+    "or so yet however meanwhile also in on at of for from with by to as if when while after before since " +
+    "although though because during under over some many most all both each several few no not one two " +
+    "three analysts officials shares prices sales profits earnings net revenue the company what who why how " +
+    "where which another other such last next earlier later today yesterday currently now then thus still " +
+    "according separately elsewhere investors traders dealers sources industry total"
+  ).split(" "),
+);
+
+const TERMINAL = /[.!?…]["'”’)\]]*$/;
+const LAST_TOKEN = /(\S+)$/;
+
+function firstWord(text: string): string {
+  const m = /^["'“‘([]*([\p{L}\p{N}][\p{L}\p{N}'’-]*)/u.exec(text);
+  return m?.[1] ?? "";
+}
+
+/** Whether the boundary between `prev` and `next` (both trimmed) is a false break that must be undone. */
+function isFalseBoundary(prev: string, next: string): boolean {
+  const head = next.replace(/^["'“‘([]+/, "");
+  if (head === "") return true;
+  const c = head[0]!;
+  // A lowercase continuation never starts a new sentence (`"Why?" he asked.`, `U.S. officials`).
+  if (/\p{Ll}/u.test(c)) return true;
+  const tokenMatch = LAST_TOKEN.exec(prev);
+  const token = tokenMatch?.[1] ?? "";
+  if (!token.endsWith(".") || token.endsWith("..")) return false;
+  const bare = token.replace(/^["'“‘([]+/, "").slice(0, -1);
+  const word = firstWord(next);
+  const lowerWord = word.toLowerCase();
+  const isOpener = OPENERS.has(lowerWord);
+  const lower = bare.toLowerCase();
+  if (NEVER_FINAL.has(lower)) return true;
+  // Initials and dotted acronyms: `J.P. Morgan`, `John F. Kennedy`, `U.S. Treasury` (but `in the U.S. The ...`).
+  if (/^(?:\p{Lu}\.)*\p{Lu}$/u.test(bare)) {
+    if (/\p{N}/u.test(c)) return true;
+    return !isOpener;
+  }
+  if (COMPANY.has(lower)) return COMPANY_FOLLOWERS.has(lowerWord.replace(/\.$/, ""));
+  if (USUALLY_INNER.has(lower)) {
+    if (/\p{N}/u.test(c)) return true;
+    return !isOpener && !/^\p{Lu}{2,}$/u.test(word) && lower !== "etc" && lower !== "jr" && lower !== "sr";
+  }
+  return false;
+}
+
+/** Lines that open a list item: `- `, `* `, `• `, `1. `, `2) `. */
+const BULLET = /^\s*(?:[-*•·▪–]|\d{1,2}[.)])\s+/;
+
+/** Groups hard-wrapped lines into units: the whole paragraph, or one unit per list item. */
+function units(paragraph: string): string[] {
+  const lines = paragraph.split(/\r\n|\r|\n/);
+  const bulletCount = lines.filter((l) => BULLET.test(l)).length;
+  if (bulletCount < 2) return [paragraph];
+  const out: string[] = [];
+  let current: string[] = [];
+  for (const line of lines) {
+    if (BULLET.test(line) && current.length > 0) {
+      out.push(current.join(" "));
+      current = [];
+    }
+    current.push(line);
+  }
+  if (current.length > 0) out.push(current.join(" "));
+  return out;
+}
+
+/**
+ * Splits one paragraph into sentences, verbatim except that whitespace runs (including hard wraps) collapse
+ * to one space.
+ *
+ * @example
+ * splitSentences('He fled to Russia for "humanitarian\nreasons," officials said. Mr. Putin agreed.')
+ * // → ['He fled to Russia for "humanitarian reasons," officials said.', 'Mr. Putin agreed.']
+ */
+export function splitSentences(paragraph: string): string[] {
+  const out: string[] = [];
+  for (const unit of units(paragraph)) {
+    const text = unit.replace(/\s+/g, " ").trim();
+    if (text === "") continue;
+    let pending = "";
+    for (const { segment } of segmenter.segment(text)) {
+      if (segment.trim() === "") {
+        pending += segment;
+        continue;
+      }
+      if (pending.trim() !== "" && !isFalseBoundary(pending.trim(), segment.trim())) {
+        out.push(pending.trim());
+        pending = segment;
+      } else {
+        pending += segment;
+      }
+    }
+    if (pending.trim() !== "") out.push(pending.trim());
+  }
+  return out;
+}
+
+/** Whether a line ends like a sentence (`.`, `!`, `?`, `…`, optionally followed by closing quotes/brackets). */
+export function endsSentence(line: string): boolean {
+  return TERMINAL.test(line.trimEnd());
+}
