@@ -72,6 +72,9 @@ const FURNITURE: RegExp[] = [
   /^(?:click|tap) here\b.{0,100}$/i,
   /^(?:©|\(c\)|copyright\b).{0,160}$/i,
   /^all rights reserved\.?$/i,
+  // Wire-service trailers: `REUTER`, `Reuter...`, `REUTER^M`, a continuation marker `MORE`.
+  /^reuters?(?:\s*\^M|\.{2,}|\s+\p{Lu})?$/iu,
+  /^(?:\^M|MORE|More)$/,
   /^(?:image|photo|picture)(?: credit)?:.{0,120}$/i,
   /^(?:we use cookies|this (?:web)?site uses cookies|by (?:continuing|using) (?:to use )?(?:this|our) (?:web)?site|accept (?:all )?cookies|cookie (?:policy|settings|preferences)).{0,300}$/i,
   /^(?:accept|reject|manage)(?: all)?(?: cookies)?$/i,
@@ -80,7 +83,7 @@ const FURNITURE: RegExp[] = [
 
 /** Furniture glued after the last sentence of a paragraph (`...agreed upon.0 Comments`). */
 const GLUED_FURNITURE =
-  /([.!?…]["'”’)]*)\s*(?:\d+\s+comments?|share this (?:article|story)|advertisement|read more|subscribe(?: now)?)\s*$/i;
+  /([.!?…]["'”’)]*)\s*(?:\d+\s+comments?|share this (?:article|story)|advertisement|read more|subscribe(?: now)?|REUTERS?(?:\s*\^M|\.{2,}|\s+\p{Lu})?|Reuters?(?:\^M|\.{2,}))\s*$/iu;
 
 function isFurniture(line: string): boolean {
   const t = line.trim();

@@ -124,6 +124,8 @@ function firstWord(text: string): string {
   return m?.[1] ?? "";
 }
 
+const wordCount = (text: string): number => text.split(" ").filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+
 /** Whether the boundary between `prev` and `next` (both trimmed) is a false break that must be undone. */
 function isFalseBoundary(prev: string, next: string): boolean {
   const head = next.replace(/^["'“‘([]+/, "");
@@ -135,48 +137,63 @@ function isFalseBoundary(prev: string, next: string): boolean {
   const token = tokenMatch?.[1] ?? "";
   if (!token.endsWith(".") || token.endsWith("..")) return false;
   const bare = token.replace(/^["'“‘([]+/, "").slice(0, -1);
-  const word = firstWord(next);
-  const lowerWord = word.toLowerCase();
-  const isOpener = OPENERS.has(lowerWord);
   const lower = bare.toLowerCase();
   if (NEVER_FINAL.has(lower)) return true;
+  const isInitials = /^(?:\p{Lu}\.)*\p{Lu}$/u.test(bare);
+  const isAbbreviation = isInitials || USUALLY_INNER.has(lower);
+  if (!isAbbreviation) return false;
+  // A fragment of one or two words around an abbreviation is not a sentence: `The U.S.` + `Treasury said...`,
+  // `...to U.S.` + `Investors.` (Reuters capitalises after `U.S.`).
+  if (wordCount(prev) <= 2 || (wordCount(next) <= 2 && next.endsWith("."))) return true;
+  if (/\p{N}/u.test(c)) return true;
+  const word = firstWord(next);
+  const lowerWord = word.toLowerCase();
   // Initials and dotted acronyms: `J.P. Morgan`, `John F. Kennedy`, `U.S. Treasury` (but `in the U.S. The ...`).
-  if (/^(?:\p{Lu}\.)*\p{Lu}$/u.test(bare)) {
-    if (/\p{N}/u.test(c)) return true;
-    return !isOpener;
-  }
-  if (COMPANY.has(lower)) return COMPANY_FOLLOWERS.has(lowerWord.replace(/\.$/, ""));
-  if (USUALLY_INNER.has(lower)) {
-    if (/\p{N}/u.test(c)) return true;
-    return !isOpener && !/^\p{Lu}{2,}$/u.test(word) && lower !== "etc" && lower !== "jr" && lower !== "sr";
-  }
-  return false;
+  if (isInitials) return !OPENERS.has(lowerWord) || lowerWord === "and" || lowerWord === "or";
+  if (COMPANY.has(lower)) return COMPANY_FOLLOWERS.has(lowerWord);
+  if (lower === "etc" || lower === "jr" || lower === "sr") return false;
+  return !OPENERS.has(lowerWord) && !/^\p{Lu}{2,}$/u.test(word);
 }
 
-/** Lines that open a list item: `- `, `* `, `• `, `1. `, `2) `. */
+/** Symbol bullets that open a list item (`- `, `* `, `• `); numbered items keep their number. */
+const SYMBOL_BULLET = /^\s*[-*•·▪–]\s+/;
 const BULLET = /^\s*(?:[-*•·▪–]|\d{1,2}[.)])\s+/;
 
-/** Groups hard-wrapped lines into units: the whole paragraph, or one unit per list item. */
+/**
+ * Groups hard-wrapped lines into units: the whole paragraph, or one unit per list item. A list flattened onto
+ * one line (`- Item one - Item two`) is split at ` - ` before a capital or digit.
+ */
 function units(paragraph: string): string[] {
   const lines = paragraph.split(/\r\n|\r|\n/);
   const bulletCount = lines.filter((l) => BULLET.test(l)).length;
-  if (bulletCount < 2) return [paragraph];
-  const out: string[] = [];
-  let current: string[] = [];
-  for (const line of lines) {
-    if (BULLET.test(line) && current.length > 0) {
-      out.push(current.join(" "));
-      current = [];
+  let items: string[];
+  if (bulletCount < 2) {
+    items = [paragraph];
+  } else {
+    items = [];
+    let current: string[] = [];
+    for (const line of lines) {
+      if (BULLET.test(line) && current.length > 0) {
+        items.push(current.join(" "));
+        current = [];
+      }
+      current.push(line);
     }
-    current.push(line);
+    if (current.length > 0) items.push(current.join(" "));
   }
-  if (current.length > 0) out.push(current.join(" "));
-  return out;
+  return items.flatMap((item) => {
+    if (!SYMBOL_BULLET.test(item)) return [item];
+    const body = item.replace(SYMBOL_BULLET, "");
+    return body.split(/\s+[-–•]\s+(?=[\p{Lu}\p{N}"“])/u);
+  });
 }
+
+/** Matches a terminal mark followed by whitespace: without one, a unit cannot hold two sentences. */
+const INNER_TERMINAL = /[.!?…‼⁇⁈⁉。！？](?=["'”’)\]]*\s)/;
 
 /**
  * Splits one paragraph into sentences, verbatim except that whitespace runs (including hard wraps) collapse
- * to one space.
+ * to one space. A bullet marker opening a list item is dropped; text without letters or digits is no sentence.
  *
  * @example
  * splitSentences('He fled to Russia for "humanitarian\nreasons," officials said. Mr. Putin agreed.')
@@ -184,9 +201,16 @@ function units(paragraph: string): string[] {
  */
 export function splitSentences(paragraph: string): string[] {
   const out: string[] = [];
+  const push = (sentence: string): void => {
+    if (/[\p{L}\p{N}]/u.test(sentence)) out.push(sentence);
+  };
   for (const unit of units(paragraph)) {
     const text = unit.replace(/\s+/g, " ").trim();
     if (text === "") continue;
+    if (!INNER_TERMINAL.test(text)) {
+      push(text);
+      continue;
+    }
     let pending = "";
     for (const { segment } of segmenter.segment(text)) {
       if (segment.trim() === "") {
@@ -194,13 +218,13 @@ export function splitSentences(paragraph: string): string[] {
         continue;
       }
       if (pending.trim() !== "" && !isFalseBoundary(pending.trim(), segment.trim())) {
-        out.push(pending.trim());
+        push(pending.trim());
         pending = segment;
       } else {
         pending += segment;
       }
     }
-    if (pending.trim() !== "") out.push(pending.trim());
+    if (pending.trim() !== "") push(pending.trim());
   }
   return out;
 }
