@@ -1,0 +1,185 @@
+/**
+ * Entities: who and what the articles name, and which sentences refer to them.
+ *
+ * `buildEntityTable(articles)` extracts people, organisations, places and groups per article
+ * (see `entities/extract.ts`), then merges them across articles: a full name by its key
+ * (`Ahmed Al-Sharaa` = `Ahmed al Sharaa`), a surname used alone only when exactly one known
+ * person carries it.
+ */
+import {
+  type ArticleEntities,
+  extractArticle,
+  fold,
+  type LocalPerson,
+  type RawMention,
+} from "./entities/extract.ts";
+import { type EntityKind, type EntityRecord, EntityTable } from "./entities/table.ts";
+import type { Article, Logger } from "./types.ts";
+import { silentLogger } from "./types.ts";
+
+export { fold, nameWords, personKey } from "./entities/extract.ts";
+export type {
+  Entity,
+  EntityKind,
+  EntityMention,
+  EntityRole,
+  EntityTableJSON,
+  FindResult,
+  MentionVia,
+  Suggestion,
+  Visible,
+} from "./entities/table.ts";
+export { EntityTable } from "./entities/table.ts";
+
+export interface BuildEntityOptions {
+  readonly logger?: Logger;
+}
+
+interface Builder {
+  kind: EntityKind;
+  key: string;
+  surfaces: Map<string, number>;
+  fullSurfaces: Map<string, number>;
+  roles: [string, number, number][];
+  mentions: { article: number; m: RawMention }[];
+}
+
+const MAX_ALIASES = 20;
+const VIA_CODE = { name: 0, descriptor: 1, pronoun: 2 } as const;
+
+function bump(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
+}
+
+function canonical(b: Builder): string {
+  const pool = b.fullSurfaces.size > 0 ? b.fullSurfaces : b.surfaces;
+  let best = "";
+  let bestN = -1;
+  for (const [s, n] of pool) {
+    if (n > bestN || (n === bestN && s.length > best.length)) {
+      best = s;
+      bestN = n;
+    }
+  }
+  return best;
+}
+
+/**
+ * Builds the entity table of a set of articles. Pure and deterministic.
+ *
+ * @example
+ * const table = buildEntityTable(articles);
+ * table.find("putin"); // { match: { name: "Vladimir Putin", kind: "person", … } }
+ */
+export function buildEntityTable(
+  articles: readonly Article[],
+  options: BuildEntityOptions = {},
+): EntityTable {
+  const logger = options.logger ?? silentLogger;
+  const started = performance.now();
+  const extracted: ArticleEntities[] = articles.map((a) => extractArticle(a));
+  const extractMs = performance.now() - started;
+
+  const builders = new Map<string, Builder>();
+  const builderOf = (kind: EntityKind, key: string): Builder => {
+    const id = `${kind}:${key}`;
+    let b = builders.get(id);
+    if (b === undefined) {
+      b = { kind, key, surfaces: new Map(), fullSurfaces: new Map(), roles: [], mentions: [] };
+      builders.set(id, b);
+    }
+    return b;
+  };
+  const absorb = (b: Builder, p: LocalPerson, article: number, full: boolean) => {
+    for (const [s, n] of p.surfaces) {
+      bump(b.surfaces, s, n);
+      if (full && s.includes(" ")) bump(b.fullSurfaces, s, n);
+    }
+    for (const r of p.roles) b.roles.push([r.role, article, r.sentence]);
+    for (const m of p.mentions) b.mentions.push({ article, m });
+  };
+
+  // Full names first: they define who exists.
+  const surnames = new Map<string, Set<string>>();
+  extracted.forEach((e, a) => {
+    for (const p of e.persons) {
+      if (p.single) continue;
+      absorb(builderOf("person", p.key), p, a, true);
+      const words = p.key.split(" ");
+      const sur = words[words.length - 1]!;
+      let set = surnames.get(sur);
+      if (set === undefined) {
+        set = new Set();
+        surnames.set(sur, set);
+      }
+      set.add(p.key);
+    }
+  });
+  // A surname alone joins the one person known by it; with none, it stands alone if the
+  // article gives evidence it is a person; with several, it is left out (no guessing).
+  let dropped = 0;
+  extracted.forEach((e, a) => {
+    for (const p of e.persons) {
+      if (!p.single) continue;
+      const owners = surnames.get(p.key);
+      if (owners !== undefined && owners.size === 1)
+        absorb(builderOf("person", [...owners][0]!), p, a, false);
+      else if (owners === undefined && p.evidence) absorb(builderOf("person", p.key), p, a, false);
+      else dropped++;
+    }
+    for (const t of e.things) {
+      const b = builderOf(t.kind, t.key);
+      for (const [s, n] of t.surfaces) bump(b.surfaces, s, n);
+      for (const m of t.mentions) b.mentions.push({ article: a, m });
+    }
+  });
+
+  const records: EntityRecord[] = [];
+  const usedIds = new Set<string>();
+  const sortedIds = [...builders.keys()].sort();
+  for (const bid of sortedIds) {
+    const b = builders.get(bid)!;
+    if (b.mentions.length === 0) continue;
+    b.mentions.sort(
+      (x, y) => x.article - y.article || x.m.sentence - y.m.sentence || VIA_CODE[x.m.via] - VIA_CODE[y.m.via],
+    );
+    const m: number[] = [];
+    const t: Record<number, readonly string[]> = {};
+    let last = "";
+    for (const { article, m: mention } of b.mentions) {
+      const k = `${article}:${mention.sentence}`;
+      if (k === last) {
+        // one mention per sentence: a quote flag from a later link still counts
+        if (mention.quote) m[m.length - 1]! |= 4;
+        continue;
+      }
+      last = k;
+      if (mention.via !== "name") t[m.length / 3] = mention.terms;
+      m.push(article, mention.sentence, VIA_CODE[mention.via] | (mention.quote ? 4 : 0));
+    }
+    const name = canonical(b);
+    const seen = new Set([fold(name)]);
+    const aliases = [...b.surfaces.entries()]
+      .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+      .map(([s]) => s)
+      .filter((s) => {
+        const f = fold(s);
+        if (seen.has(f)) return false;
+        seen.add(f);
+        return true;
+      })
+      .slice(0, MAX_ALIASES);
+    let id = `${b.kind}:${b.key.replace(/\s+/g, "-")}`;
+    for (let n = 2; usedIds.has(id); n++) id = `${b.kind}:${b.key.replace(/\s+/g, "-")}-${n}`;
+    usedIds.add(id);
+    records.push({ id, name, kind: b.kind, aliases, roles: b.roles, m: Int32Array.from(m), t });
+  }
+  const table = new EntityTable(
+    articles.map((a) => a.id),
+    records,
+  );
+  logger.debug(
+    `entities: ${records.length} entities from ${articles.length} articles in ${Math.round(performance.now() - started)} ms (extraction ${Math.round(extractMs)} ms, ${dropped} ambiguous surnames left out)`,
+  );
+  return table;
+}
