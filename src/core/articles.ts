@@ -120,8 +120,8 @@ function takeDateline(firstLine: string): Dateline | null {
   const p = PLACE_DATELINE.exec(firstLine);
   if (p && /\p{Lu}{2}/u.test(p[1]!)) {
     const dateline = p[1]!.trim();
-    const yearDate = new RegExp(`${MONTHS}\\s+\\d{1,2},\\s*\\d{4}`).exec(dateline);
-    return { dateline, date: yearDate ? yearDate[0] : null, rest: firstLine.slice(p[0].length) };
+    const date = new RegExp(`${MONTHS}\\s+\\d{1,2}(?:,\\s*\\d{4})?`).exec(dateline);
+    return { dateline, date: date ? date[0] : null, rest: firstLine.slice(p[0].length) };
   }
   return null;
 }
