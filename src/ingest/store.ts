@@ -286,7 +286,7 @@ export interface SaveOptions {
  * in that server's folder.
  * @throws DuplicateArticleError, or IngestError when the file has no title.
  */
-export function saveArticle(
+export async function saveArticle(
   knowledgeDir: string,
   guildId: string | null,
   markdown: string,
