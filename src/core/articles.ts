@@ -73,7 +73,7 @@ const FURNITURE: RegExp[] = [
   /^(?:©|\(c\)|copyright\b).{0,160}$/i,
   /^all rights reserved\.?$/i,
   // Wire-service trailers: `REUTER`, `Reuter...`, `REUTER^M`, a continuation marker `MORE`.
-  /^reuters?(?:\s*\^M|\.{2,}|\s+\p{Lu})?$/iu,
+  /^(?:REUTERS?|Reuters?)(?:\s*\.{2,})?(?:\s*\^M)?(?:\s+\p{Lu}{1,3})?$/u,
   /^(?:\^M|MORE|More)$/,
   /^(?:image|photo|picture)(?: credit)?:.{0,120}$/i,
   /^(?:we use cookies|this (?:web)?site uses cookies|by (?:continuing|using) (?:to use )?(?:this|our) (?:web)?site|accept (?:all )?cookies|cookie (?:policy|settings|preferences)).{0,300}$/i,
@@ -83,7 +83,9 @@ const FURNITURE: RegExp[] = [
 
 /** Furniture glued after the last sentence of a paragraph (`...agreed upon.0 Comments`). */
 const GLUED_FURNITURE =
-  /([.!?…]["'”’)]*)\s*(?:\d+\s+comments?|share this (?:article|story)|advertisement|read more|subscribe(?: now)?|REUTERS?(?:\s*\^M|\.{2,}|\s+\p{Lu})?|Reuters?(?:\^M|\.{2,}))\s*$/iu;
+  /([.!?…]["'”’)]*)\s*(?:\d+\s+comments?|share this (?:article|story)|advertisement|read more|subscribe(?: now)?)\s*$/i;
+/** The wire-service sign-off glued to the end of a paragraph: `... 13.1 mln REUTER`, `...said. REUTER...^M`. */
+const WIRE_TRAILER = /\s+REUTERS?(?:\s*\.{2,})?(?:\s*\^M)?(?:\s+\p{Lu}{1,3})?\s*$/u;
 
 function isFurniture(line: string): boolean {
   const t = line.trim();
@@ -219,7 +221,7 @@ function splitWrappedBlock(block: string[]): string[][] {
 }
 
 function dropGluedFurniture(paragraph: string): string {
-  return paragraph.replace(GLUED_FURNITURE, "$1");
+  return paragraph.replace(WIRE_TRAILER, "").replace(GLUED_FURNITURE, "$1");
 }
 
 /** Derives a short title from the first sentence: cut on a word boundary near 80 characters. */
