@@ -116,6 +116,14 @@ const OPENERS = new Set(
   ).split(" "),
 );
 
+/**
+ * After a dotted acronym (`U.S.`, `U.K.`) only these openers mark a new sentence: wire copy capitalises the
+ * word after `U.S.` (`to U.S. Officials`, `the U.S. To attend`), so weaker openers are read as continuation.
+ */
+const STRONG_OPENERS = new Set(
+  "the a an it its he she they we i you his her their our this these those there however meanwhile".split(" "),
+);
+
 const TERMINAL = /[.!?…]["'”’)\]]*$/;
 const LAST_TOKEN = /(\S+)$/;
 
@@ -149,7 +157,7 @@ function isFalseBoundary(prev: string, next: string): boolean {
   const word = firstWord(next);
   const lowerWord = word.toLowerCase();
   // Initials and dotted acronyms: `J.P. Morgan`, `John F. Kennedy`, `U.S. Treasury` (but `in the U.S. The ...`).
-  if (isInitials) return !OPENERS.has(lowerWord) || lowerWord === "and" || lowerWord === "or";
+  if (isInitials) return !STRONG_OPENERS.has(lowerWord);
   if (COMPANY.has(lower)) return COMPANY_FOLLOWERS.has(lowerWord);
   if (lower === "etc" || lower === "jr" || lower === "sr") return false;
   return !OPENERS.has(lowerWord) && !/^\p{Lu}{2,}$/u.test(word);
