@@ -7,7 +7,7 @@ export function violations(body: MessageBody): string[] {
   const check = (what: string, s: string | undefined, max: number) => {
     if (s === undefined) return;
     if (s.length > max) v.push(`${what} is ${s.length} > ${max}`);
-    if (!s.isWellFormed()) v.push(`${what} has a lone surrogate`);
+    if (!wellFormed(s)) v.push(`${what} has a lone surrogate`);
   };
   check("content", body.content, LIMITS.content);
   const embeds = body.embeds ?? [];
@@ -55,4 +55,9 @@ export function visibleText(body: {
     for (const f of e.fields ?? []) parts.push(f.name, f.value);
   }
   return parts.filter(Boolean).join("\n");
+}
+
+/** True when `s` has no lone surrogate (String.prototype.isWellFormed is ES2024, beyond our lib setting). */
+export function wellFormed(s: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }

@@ -13,7 +13,7 @@ import {
   renderWho,
 } from "../../src/discord/render.ts";
 import { toWire } from "../../src/discord/responder.ts";
-import { violations } from "./limits-check.ts";
+import { violations, wellFormed } from "./limits-check.ts";
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number) {
@@ -206,7 +206,7 @@ describe("truncate", () => {
     for (let max = 1; max < 30; max++) {
       const out = truncate(`ab${family}${family}cd`, max);
       expect(out.length).toBeLessThanOrEqual(max);
-      expect(out.isWellFormed()).toBe(true);
+      expect(wellFormed(out)).toBe(true);
       expect(
         out
           .replace(/…$/, "")
