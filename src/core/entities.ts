@@ -12,6 +12,7 @@ import {
   fold,
   type LocalPerson,
   type RawMention,
+  wordStats,
 } from "./entities/extract.ts";
 import { type EntityKind, type EntityRecord, EntityTable } from "./entities/table.ts";
 import type { Article, Logger } from "./types.ts";
@@ -77,7 +78,8 @@ export function buildEntityTable(
 ): EntityTable {
   const logger = options.logger ?? silentLogger;
   const started = performance.now();
-  const extracted: ArticleEntities[] = articles.map((a) => extractArticle(a));
+  const stats = wordStats(articles);
+  const extracted: ArticleEntities[] = articles.map((a) => extractArticle(a, stats));
   const extractMs = performance.now() - started;
 
   const builders = new Map<string, Builder>();

@@ -22,6 +22,7 @@ import {
   isOrgWord,
   isPlaceSuffix,
   isPlaceWord,
+  isSurnameLike,
   LEADER_TITLES,
   lexHas,
   NAME_PARTICLES,
@@ -149,6 +150,46 @@ interface Span {
   readonly evidence: boolean;
 }
 
+/** How often each folded word is written in lower case and capitalised (not sentence-initial). */
+export interface WordStats {
+  readonly lower: Map<string, number>;
+  readonly cap: Map<string, number>;
+}
+
+const WORD = /(?<![\p{L}\p{N}'’-])\p{L}[\p{L}\p{M}'’-]*/gu;
+
+/** Counts lower-case and capitalised uses of words: a word mostly written in lower case is not a name. */
+export function wordStats(articles: readonly Article[]): WordStats {
+  const lower = new Map<string, number>();
+  const cap = new Map<string, number>();
+  for (const a of articles) {
+    for (const s of a.sentences) {
+      let first = true;
+      for (const m of s.text.matchAll(WORD)) {
+        if (first) {
+          first = false;
+          continue;
+        }
+        const w = m[0];
+        const c = w.charCodeAt(0);
+        const isLower =
+          c >= 97 && c <= 122 ? true : c >= 65 && c <= 90 ? false : w[0] !== w[0]!.toUpperCase();
+        const key = isLower ? w : fold(w);
+        const map = isLower ? lower : cap;
+        map.set(key, (map.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return { lower, cap };
+}
+
+/** Mostly written in lower case in these articles. */
+function commonByStats(stats: WordStats | undefined, low: string): boolean {
+  if (stats === undefined) return false;
+  const l = stats.lower.get(low) ?? 0;
+  return l >= 2 && l >= (stats.cap.get(low) ?? 0);
+}
+
 const kindCache = new Map<string, EntityKind | null>();
 
 /** compromise's tagger on a short span, cached: the costly path, used only when the lexicon cannot decide. */
@@ -219,8 +260,8 @@ function runsOf(toks: readonly Tok[]): [number, number][] {
       }
       if (
         afterOk &&
-        (next.low === "of" || next.low === "for" || next.text === "&") &&
-        (isOrgSuffix(cur.low) || isPlaceSuffix(cur.low) || ROLE_HEADS.has(cur.low))
+        (next.low === "of" || next.low === "for" || next.low === "and" || next.text === "&") &&
+        (isOrgSuffix(cur.low) || isPlaceSuffix(cur.low))
       ) {
         j += 2;
         continue;
@@ -244,6 +285,7 @@ function classify(
   si: number,
   from0: number,
   to: number,
+  stats: WordStats | undefined,
 ): Span | null {
   let from = from0;
   // Words capitalised only because they start the sentence or a quote, and function words.
@@ -271,10 +313,12 @@ function classify(
       return { ...base, kind: "role" };
     if (isPlaceWord(w.low)) return { ...base, kind: "place" };
     if (isOrgWord(w.low)) return { ...base, kind: "organization" };
-    if (isAcronym(w)) return { ...base, kind: "organization" };
+    if (isAcronym(w))
+      return { ...base, kind: isPlaceWord(w.low.replace(/\./g, "")) ? "place" : "organization" };
+    if (isOrgSuffix(w.low) || isPlaceSuffix(w.low)) return null;
     if (isFirstName(w.low) && !isLastName(w.low)) return null;
     if (isCommonWord(w.low) && !isLastName(w.low)) return null;
-    if (w.low.length < 2 || /\d/.test(w.low)) return null;
+    if (!isSurnameLike(w.low) || commonByStats(stats, w.low)) return null;
     return { ...base, kind: "pending", evidence: isLastName(w.low) };
   }
 
@@ -287,15 +331,27 @@ function classify(
   let honorific = false;
   for (let k = from; k < to; k++) {
     const low = toks[k]!.low;
-    if (ROLE_HEADS.has(low) || HONORIFICS.has(low)) nameFrom = k + 1;
+    if (ROLE_HEADS.has(low) || HONORIFICS.has(low) || low.split("-").some((part) => ROLE_HEADS.has(part)))
+      nameFrom = k + 1;
   }
+  // "Exchequer Nigel Lawson", "Lib Dem Norman Baker": a first name after other words starts the name.
+  if (nameFrom === from) {
+    for (let k = from + 1; k < to; k++) {
+      if (isFirstName(toks[k]!.low) && !isFirstName(toks[k - 1]!.low) && !isLastName(toks[k - 1]!.low)) {
+        nameFrom = k;
+        break;
+      }
+    }
+  }
+  if (nameFrom <= to && /^(of|for|and|the|&)$/.test(toks[nameFrom]!.low)) return null;
   // Leading demonyms/countries directly before a title word belong to the title.
   let role: string | null = null;
   if (nameFrom > from) {
     const prefix = toks.slice(from, nameFrom);
     honorific = prefix.every((p) => HONORIFICS.has(p.low));
     const roleToks = prefix.filter((p) => !HONORIFICS.has(p.low));
-    if (roleToks.length > 0) role = sentence.slice(roleToks[0]!.start, roleToks[roleToks.length - 1]!.end);
+    if (roleToks.some((p) => ROLE_HEADS.has(p.low) || p.low.split("-").some((x) => ROLE_HEADS.has(x))))
+      role = sentence.slice(roleToks[0]!.start, roleToks[roleToks.length - 1]!.end);
     // A name that is itself only title words ("Prime Minister") is a role, not a person.
   } else {
     const allRole = lows.every((l) => isRoleWord(l) || isDemonym(l));
@@ -305,13 +361,17 @@ function classify(
   const nameLows = nameToks.map((t) => t.low);
   if (nameToks.length === 0) return { ...base, kind: "role" };
   if (nameLows.every((l) => isRoleWord(l) || isDemonym(l))) return { ...base, kind: "role" };
-  const evidence = nameFrom > from;
+  const evidence = role !== null || honorific;
   if (nameToks.length === 1) {
     const w = nameToks[0]!;
-    if (!evidence && (isPlaceWord(w.low) || isOrgWord(w.low))) return null;
-    return { ...base, nameFrom, kind: "pending", role, evidence: evidence || honorific };
+    if ((!isSurnameLike(w.low) || commonByStats(stats, w.low)) && !(evidence && isLastName(w.low)))
+      return null;
+    return { ...base, nameFrom, kind: "pending", role, evidence };
   }
   const first = nameLows[0]!;
+  const lastLow = nameLows[nameLows.length - 1]!;
+  if (commonByStats(stats, lastLow) && !isLastName(lastLow)) return null;
+  if (nameToks.some((t) => /^(i|we|you|he|she|they|it)['’]/i.test(t.text))) return null;
   const nameText = textOf(sentence, toks, nameFrom, to);
   if (isFirstName(first) || evidence) return { ...base, nameFrom, kind: "person", role, evidence: true };
   if (nameToks.length > 4) return null;
@@ -490,7 +550,7 @@ function roleFacts(role: string): RoleFacts {
  * Extracts the entities of one article. Persons come back per article (merged by surname here);
  * merging across articles happens in the table builder.
  */
-export function extractArticle(article: Article): ArticleEntities {
+export function extractArticle(article: Article, stats?: WordStats): ArticleEntities {
   const persons: LocalPerson[] = [];
   const things = new Map<string, LocalThing>();
   const personByKey = new Map<string, LocalPerson>();
@@ -513,7 +573,7 @@ export function extractArticle(article: Article): ArticleEntities {
     if (isUpperSentence(toks)) continue;
     const position = article.sentences[si]!.position;
     for (const [a, b] of runsOf(toks)) {
-      const span = classify(text, toks, position, a, b);
+      const span = classify(text, toks, position, a, b, stats);
       if (span === null || span.kind === "role") continue;
       const surface = textOf(text, toks, span.nameFrom, span.to);
       const terms = toks.slice(span.nameFrom, span.to + 1).map((t) => t.text);

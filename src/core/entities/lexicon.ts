@@ -54,6 +54,15 @@ export function isPlaceWord(word: string): boolean {
   return lexHas(word, "Country", "City", "Region", "Place") || EXTRA_PLACES.has(word);
 }
 
+/** A word that may stand alone as someone's surname ("Putin", "Sharaa"), not a common or title word. */
+export function isSurnameLike(word: string): boolean {
+  if (word.length < 2 || /\d/.test(word)) return false;
+  if (ROLE_HEADS.has(word) || ROLE_MODIFIERS.has(word) || HONORIFICS.has(word)) return false;
+  if (isOrgSuffix(word) || isPlaceSuffix(word) || isCalendarWord(word) || isDemonym(word)) return false;
+  if (isLastName(word)) return true;
+  return !isCommonWord(word) && !isPlaceWord(word) && !isOrgWord(word);
+}
+
 export function isCountry(word: string): boolean {
   return lexHas(word, "Country") || COUNTRY_EXTRA.has(word);
 }
@@ -78,7 +87,7 @@ export function isDemonym(word: string): boolean {
 
 /** A people named as a group: `Druze`, `Kurds`, `Russians`. */
 export function isGroupWord(word: string): boolean {
-  return GROUPS.has(word) || (lexHas(word, "Demonym") && word.endsWith("s") && !lexHas(word, "Country"));
+  return GROUPS.has(word) || (lexHas(word, "Plural") && lexHas(word, "Demonym") && !lexHas(word, "Country"));
 }
 
 /** Function words and calendar words that never start a name. */
@@ -310,6 +319,25 @@ const NON_NAME = new Set([
   "despite",
 ]);
 const CALENDAR = new Set([
+  "january",
+  "february",
+  "march",
+  "april",
+  "may",
+  "june",
+  "july",
+  "august",
+  "september",
+  "october",
+  "november",
+  "december",
+  "monday",
+  "tuesday",
+  "wednesday",
+  "thursday",
+  "friday",
+  "saturday",
+  "sunday",
   "jan",
   "feb",
   "mar",
@@ -578,7 +606,6 @@ export const NAME_PARTICLES = new Set([
   "el",
   "ad",
   "ash",
-  "as",
   "bin",
   "ibn",
   "van",
