@@ -107,6 +107,15 @@ const PLACE_DATELINE = new RegExp(
   "u",
 );
 
+/** A line that is only a date: `Thursday, October 16, 2025`, `16 October 2025 14:05 GMT`, `2025-10-16`. */
+const DATE_LINE = new RegExp(
+  `^\\s*((?:${WEEKDAYS},?\\s+)?(?:${MONTHS}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}\\s+${MONTHS},?\\s+\\d{4}|\\d{4}-\\d{2}-\\d{2})(?:,?\\s+(?:at\\s+)?\\d{1,2}[:.]\\d{2}(?:\\s*[ap]\\.?m\\.?)?(?:\\s+[A-Z]{2,4})?)?)\\s*$`,
+  "iu",
+);
+/** A byline: `By Jane Smith`, `By Jane Smith and John Doe, BBC News`. */
+const BYLINE =
+  /^\s*(?:By|BY|by)\s+(\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|and|de|da|van|von|der|al|bin)){0,6})(?:\s*[,|–—-]\s*[^.!?]{0,60})?\s*$/u;
+
 interface Dateline {
   dateline: string;
   date: string | null;
@@ -120,7 +129,7 @@ function takeDateline(firstLine: string): Dateline | null {
     return { dateline, date: dateline, rest: firstLine.slice(d[0].length) };
   }
   const p = PLACE_DATELINE.exec(firstLine);
-  if (p && /\p{Lu}{2}/u.test(p[1]!)) {
+  if (p && /\p{Lu}{2}/u.test(p[1]!) && /^["'“‘(]?[\p{Lu}\p{N}]/u.test(firstLine.slice(p[0].length))) {
     const dateline = p[1]!.trim();
     const date = new RegExp(`${MONTHS}\\s+\\d{1,2}(?:,\\s*\\d{4})?`).exec(dateline);
     return { dateline, date: date ? date[0] : null, rest: firstLine.slice(p[0].length) };
@@ -149,7 +158,8 @@ function textField(attrs: Record<string, unknown>, frontmatter: string, key: str
     const t = value.trim();
     return t === "" ? null : t;
   }
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "number" || typeof value === "boolean")
+    return rawScalar(frontmatter, key) ?? String(value);
   return null;
 }
 
@@ -300,6 +310,65 @@ function parseFrontMatter(file: string, text: string): { meta: ParsedMeta; body:
   };
 }
 
+interface Header {
+  lines: string[];
+  title: string | null;
+  date: string | null;
+  dateline: string | null;
+  author: string | null;
+}
+
+/**
+ * Reads what precedes the text of a plain article: a headline (a short line without terminal punctuation,
+ * followed by a blank line), a byline (`By Jane Smith`), a date on its own line, and a dateline opening the
+ * first paragraph (`Thursday, October 16, 2025 - `, `WASHINGTON, Feb 26 - `). What is recognised is removed.
+ */
+function takeHeader(input: string[], want: { wantTitle: boolean; wantDateline: boolean }): Header {
+  const lines = [...input];
+  const header: Header = { lines, title: null, date: null, dateline: null, author: null };
+  const nextContent = (from: number): number => {
+    let i = from;
+    while (i < lines.length && (lines[i]!.trim() === "" || isFurniture(lines[i]!))) i++;
+    return i;
+  };
+  let i = nextContent(0);
+  for (let scanned = 0; scanned < 4 && i < lines.length; scanned++) {
+    const line = lines[i]!.trim();
+    const followedByBlank = i + 1 >= lines.length || lines[i + 1]!.trim() === "";
+    const dateOnly = DATE_LINE.exec(line);
+    const byline = BYLINE.exec(line);
+    if (dateOnly && want.wantDateline && header.date === null) {
+      header.date = dateOnly[1]!.trim();
+      header.dateline ??= header.date;
+    } else if (byline && header.author === null) {
+      header.author = byline[1]!.trim();
+    } else if (
+      scanned === 0 &&
+      want.wantTitle &&
+      followedByBlank &&
+      line.length <= 150 &&
+      !endsSentence(line) &&
+      takeDateline(line) === null &&
+      nextContent(i + 1) < lines.length
+    ) {
+      header.title = line;
+    } else {
+      break;
+    }
+    lines[i] = "";
+    i = nextContent(i + 1);
+  }
+  if (want.wantDateline && header.dateline === null && i < lines.length) {
+    const found = takeDateline(lines[i]!);
+    if (found) {
+      header.dateline = found.dateline;
+      header.date ??= found.date;
+      lines[i] = found.rest;
+    }
+  }
+  return header;
+}
+
 /** Normalises newlines, strips a BOM and rejects text that cannot be an article. */
 function normaliseText(file: string, content: string): string {
   if (content.includes("\u0000")) throw new ArticleError(file, "binary file (contains NUL bytes)");
@@ -330,33 +399,15 @@ export function parseArticle(input: { path: string; content: string; guild?: str
   let date = meta.date;
   let dateline = meta.dateline;
 
-  // Leading headline: a short line without terminal punctuation followed by a blank line (`# Heading` in .md).
-  const firstIdx = lines.findIndex((l) => l.trim() !== "" && !isFurniture(l));
-  const first = firstIdx >= 0 ? lines[firstIdx]! : "";
-  const afterFirst = lines[firstIdx + 1];
-  if (
-    title === null &&
-    firstIdx >= 0 &&
-    (afterFirst === undefined || afterFirst.trim() === "") &&
-    lines.slice(firstIdx + 1).some((l) => l.trim() !== "") &&
-    first.trim().length <= 150 &&
-    !endsSentence(first) &&
-    takeDateline(first) === null
-  ) {
-    title = first.trim();
-    lines = lines.slice(firstIdx + 1);
-  }
-
-  // Leading dateline in plain text (or in a Markdown body without one in the front matter).
-  const lineIdx = lines.findIndex((l) => l.trim() !== "" && !isFurniture(l));
-  if (lineIdx >= 0 && (!isMarkdown || dateline === null)) {
-    const found = takeDateline(lines[lineIdx]!);
-    if (found) {
-      dateline ??= found.dateline;
-      date ??= found.date;
-      lines = [...lines.slice(0, lineIdx), found.rest, ...lines.slice(lineIdx + 1)];
-    }
-  }
+  const header = takeHeader(lines, {
+    wantTitle: title === null,
+    wantDateline: !isMarkdown || (dateline === null && date === null),
+  });
+  lines = header.lines;
+  title ??= header.title;
+  date ??= header.date;
+  dateline ??= header.dateline;
+  const author = meta.author ?? header.author;
 
   let paragraphLines = blocks(lines);
   if (!isMarkdown) paragraphLines = paragraphLines.flatMap(splitWrappedBlock);
@@ -372,7 +423,7 @@ export function parseArticle(input: { path: string; content: string; guild?: str
     date,
     source: meta.source,
     url: meta.url,
-    author: meta.author,
+    author,
     section: meta.section,
     dateline,
     tags: meta.tags,
