@@ -89,7 +89,7 @@ const WIRE_TRAILER = /\s+REUTERS?(?:\s*\.{2,})?(?:\s*\^M)?(?:\s+\p{Lu}{1,3})?\s*
 
 function isFurniture(line: string): boolean {
   const t = line.trim();
-  if (t === "") return false;
+  if (t === "" || t.length > 320) return false;
   return FURNITURE.some((re) => re.test(t));
 }
 
@@ -183,6 +183,7 @@ function tagsField(value: unknown): string[] {
 
 /** Light Markdown cleanup so quotes read as the article does: links keep their text, markers go. */
 function stripMarkdownLine(line: string): string {
+  if (!/[[#>]/.test(line)) return line;
   return line
     .replace(/!\[[^\]]*\]\([^)]*\)/g, "")
     .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")

@@ -121,16 +121,24 @@ const OPENERS = new Set(
  * word after `U.S.` (`to U.S. Officials`, `the U.S. To attend`), so weaker openers are read as continuation.
  */
 const STRONG_OPENERS = new Set(
-  "the a an it its he she they we i you his her their our this these those there however meanwhile".split(" "),
+  "the a an it its he she they we i you his her their our this these those there however meanwhile".split(
+    " ",
+  ),
 );
 
 const TERMINAL = /[.!?…]["'”’)\]]*$/;
-const LAST_TOKEN = /(\S+)$/;
 
 function firstWord(text: string): string {
   const m = /^["'“‘([]*([\p{L}\p{N}][\p{L}\p{N}'’-]*)/u.exec(text);
   return m?.[1] ?? "";
 }
+
+/** An attribution after a quote: one to four capitalised words and a speech verb (`Smith asked.`). */
+const ATTRIBUTION =
+  /^\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,3}\s+(?:said|says|asked|asks|added|adds|replied|replies|wrote|writes|explained|insisted|warned|shouted|told\s+\p{L}+)[.!]?$/u;
+/** What may follow `a.m.`/`p.m.` inside a sentence: a weekday, a month, a time zone. */
+const TIME_FOLLOWERS =
+  /^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|[A-Z]{2,4}T\b|GMT|UTC|local)/;
 
 const wordCount = (text: string): number => text.split(" ").filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
@@ -141,9 +149,12 @@ function isFalseBoundary(prev: string, next: string): boolean {
   const c = head[0]!;
   // A lowercase continuation never starts a new sentence (`"Why?" he asked.`, `U.S. officials`).
   if (/\p{Ll}/u.test(c)) return true;
-  const tokenMatch = LAST_TOKEN.exec(prev);
-  const token = tokenMatch?.[1] ?? "";
+  // `"Why not?" Smith asked.`: a quote closed by `?`/`!` followed only by its attribution.
+  if (/[?!]["”’']$/.test(prev) && ATTRIBUTION.test(next)) return true;
+  const token = prev.slice(prev.lastIndexOf(" ") + 1);
   if (!token.endsWith(".") || token.endsWith("..")) return false;
+  // `10 a.m. Monday`, `4 p.m. EST`.
+  if (/^[ap]\.m\.$/i.test(token)) return TIME_FOLLOWERS.test(next);
   const bare = token.replace(/^["'“‘([]+/, "").slice(0, -1);
   const lower = bare.toLowerCase();
   if (NEVER_FINAL.has(lower)) return true;
