@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ArticleError, parseArticle } from "./core/articles.ts";
 import type { Article, Logger } from "./core/types.ts";
@@ -46,10 +46,34 @@ const PROGRESS_EVERY = 500;
 const BATCH = 100;
 const EXTENSIONS = /\.(?:md|txt)$/i;
 
-function listFiles(root: string): string[] {
-  const out: string[] = [];
+interface Listing {
+  files: string[];
+  /** Folders that could not be read (permissions, a symlink loop). */
+  problems: KnowledgeWarning[];
+}
+
+/** Every .md/.txt file below `root`, relative posix paths in code-unit order; dot entries skipped. */
+function listFiles(root: string): Listing {
+  const files: string[] = [];
+  const problems: KnowledgeWarning[] = [];
+  const visited = new Set<string>();
   const walk = (rel: string): void => {
-    const entries: Dirent[] = readdirSync(rel === "" ? root : join(root, rel), { withFileTypes: true });
+    const abs = rel === "" ? root : join(root, rel);
+    let entries: Dirent[];
+    try {
+      const real = realpathSync(abs);
+      if (visited.has(real)) {
+        problems.push({ file: `${rel}/`, reason: "folder already read (symbolic link loop); skipped" });
+        return;
+      }
+      visited.add(real);
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch (err) {
+      if (rel === "") throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push({ file: `${rel}/`, reason: `cannot read folder${code ? ` (${code})` : ""}` });
+      return;
+    }
     for (const entry of entries) {
       if (entry.name.startsWith(".")) continue;
       const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
@@ -61,11 +85,14 @@ function listFiles(root: string): string[] {
         isFile = s?.isFile() ?? false;
       }
       if (isDir) walk(childRel);
-      else if (isFile && EXTENSIONS.test(entry.name)) out.push(childRel);
+      else if (isFile && EXTENSIONS.test(entry.name)) files.push(childRel);
     }
   };
   walk("");
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  files.sort(byPath);
+  problems.sort((a, b) => byPath(a.file, b.file));
+  return { files, problems };
 }
 
 function formatBytes(n: number): string {
@@ -162,9 +189,15 @@ function checkDir(dir: string): void {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function fingerprintOf(raws: readonly RawFile[], guild: string | null, maxBytes: number): string {
+function fingerprintOf(
+  raws: readonly RawFile[],
+  problems: readonly KnowledgeWarning[],
+  guild: string | null,
+  maxBytes: number,
+): string {
   const fp = createHash("sha256");
   fp.update(`${PARSER_VERSION}\u0000${guild ?? ""}\u0000${maxBytes}`);
+  for (const p of problems) fp.update(`\n${p.file}\u0000${p.reason}`);
   for (const r of raws) fp.update(`\n${r.file}\u0000${r.size}\u0000${r.hash}`);
   return fp.digest("hex");
 }
@@ -179,14 +212,14 @@ export async function fingerprintKnowledge(
 ): Promise<string> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   checkDir(dir);
-  const files = listFiles(dir);
+  const { files, problems } = listFiles(dir);
   const raws: RawFile[] = [];
   for (const [i, file] of files.entries()) {
     const r = readOne(dir, file, maxBytes);
     raws.push({ file: r.file, size: r.size, hash: r.hash, bytes: null, reason: null });
     if (i % BATCH === BATCH - 1) await yieldToEventLoop();
   }
-  return fingerprintOf(raws, options.guild ?? null, maxBytes);
+  return fingerprintOf(raws, problems, options.guild ?? null, maxBytes);
 }
 
 /** What makes two articles the same content: title and sentences (and their guild). */
@@ -219,7 +252,7 @@ export async function loadKnowledge(
 
   checkDir(dir);
 
-  const files = listFiles(dir);
+  const { files, problems } = listFiles(dir);
   const total = files.length;
   const raws: RawFile[] = [];
   const results: FileResult[] = [];
@@ -234,7 +267,7 @@ export async function loadKnowledge(
   options.onProgress?.(total, total);
 
   const articles: Article[] = [];
-  const warnings: KnowledgeWarning[] = [];
+  const warnings: KnowledgeWarning[] = [...problems];
   const seen = new Map<string, string>();
   for (const r of results) {
     if (r.kind === "warning") {
@@ -251,5 +284,5 @@ export async function loadKnowledge(
     articles.push(r.article);
   }
   for (const w of warnings) logger.warn(`knowledge: ${w.file}: ${w.reason}`);
-  return { articles, warnings, fingerprint: fingerprintOf(raws, guild, maxBytes) };
+  return { articles, warnings, fingerprint: fingerprintOf(raws, problems, guild, maxBytes) };
 }

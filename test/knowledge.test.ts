@@ -1,9 +1,11 @@
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   rmSync,
+  symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -115,6 +117,35 @@ describe("loadKnowledge limits and errors", () => {
     const loaded = await loadKnowledge(emptyTmp(), { onProgress: (d, t) => calls.push([d, t]) });
     expect(loaded.articles).toEqual([]);
     expect(calls).toEqual([[0, 0]]);
+  });
+});
+
+describe("loadKnowledge folder problems", () => {
+  it("GIVEN a symbolic link back to the knowledge folder WHEN loaded THEN it is skipped with a warning", async () => {
+    const dir = tmpCopy();
+    symlinkSync(dir, join(dir, "loop"), "dir");
+    const { articles, warnings } = await loadKnowledge(dir);
+    expect(articles).toHaveLength(4);
+    expect(warnings).toContainEqual({
+      file: "loop/",
+      reason: "folder already read (symbolic link loop); skipped",
+    });
+  });
+
+  const isRoot = process.getuid?.() === 0;
+  it.skipIf(isRoot)("GIVEN a sub-folder that cannot be read WHEN loaded THEN it is one warning", async () => {
+    const dir = tmpCopy();
+    const locked = join(dir, "locked");
+    mkdirSync(locked);
+    writeFileSync(join(locked, "secret.txt"), "A secret note.\n");
+    chmodSync(locked, 0o000);
+    try {
+      const { articles, warnings } = await loadKnowledge(dir);
+      expect(articles).toHaveLength(4);
+      expect(warnings).toContainEqual({ file: "locked/", reason: "cannot read folder (EACCES)" });
+    } finally {
+      chmodSync(locked, 0o755);
+    }
   });
 });
 
