@@ -294,7 +294,14 @@ function classify(
     const prev = toks[from - 1];
     const initial = prev === undefined || (!prev.word && /["“‘(\-—–:]/.test(prev.text));
     if (isFunctionWord(t.low) && !HONORIFICS.has(t.low)) from++;
-    else if (initial && isCommonWord(t.low) && !isRoleWord(t.low) && !isDemonym(t.low)) from++;
+    else if (
+      initial &&
+      isCommonWord(t.low) &&
+      !isRoleWord(t.low) &&
+      !isDemonym(t.low) &&
+      !(from < to && isRoleWord(toks[from + 1]!.low))
+    )
+      from++;
     else break;
   }
   if (from > to) return null;
@@ -513,6 +520,11 @@ function descriptorsOf(toks: readonly Tok[], si: number): Descriptor[] {
       terms.push(t.text);
       k++;
     }
+    if (head === null && k > i + 1 && ROLE_HEADS.has(toks[k - 1]!.low)) {
+      // "the chief executive": the head is also a modifier word
+      k--;
+      head = toks[k]!.low;
+    }
     if (head === null) continue;
     const next = toks[k + 1];
     // "the Russian President Vladimir Putin" is a title before a name, not a descriptor;
@@ -543,6 +555,7 @@ function roleFacts(role: string): RoleFacts {
     if (n !== null) nations.add(n);
   }
   if (/\bex-/i.test(role)) former = true;
+  if (heads.has("minister") && /\bprime\b/i.test(role)) heads.add("premier");
   return { nations, heads, former };
 }
 
@@ -785,6 +798,8 @@ function linkDescriptorsAndPronouns(
       else if (candidates.length > 1) {
         const recent = candidates.filter((p) => lastNamedBefore(p, position) >= position - 2);
         if (recent.length === 1) chosen = recent[0]!;
+        // "Labour Minister Omar Haddad … met Hadley. … the minister left": the previous subject
+        else if (prevSubject !== null && candidates.includes(prevSubject)) chosen = prevSubject;
       }
       if (chosen !== null) {
         chosen.mentions.push({
@@ -799,23 +814,38 @@ function linkDescriptorsAndPronouns(
       }
     }
 
-    // Sentence-initial He/She continues the previous sentence's subject.
-    const first = toks[0];
-    if (first !== undefined && (first.text === "He" || first.text === "She") && prevSubject !== null) {
-      const g = first.text === "He" ? "m" : "f";
+    // Sentence-initial He/She continues the previous sentence's subject; so does the
+    // he/she of an attribution right after an opening quote ("…," he said).
+    let first: Tok | undefined = toks[0];
+    if (first !== undefined && !first.word && QUOTE_CHARS.test(first.text)) {
+      const close = toks.findIndex((t, n) => n > 0 && !t.word && QUOTE_CHARS.test(t.text));
+      const pron = toks[close + 1];
+      if (
+        close > 0 &&
+        pron !== undefined &&
+        /^(he|she)$/.test(pron.low) &&
+        SPEECH_VERBS.has(toks[close + 2]?.low ?? "")
+      )
+        first = pron;
+      else first = undefined;
+    }
+    let linked: LocalPerson | null = null;
+    if (first !== undefined && /^(he|she)$/i.test(first.text) && prevSubject !== null) {
+      const g = first.low === "he" ? "m" : "f";
       if (prevSubject.gender === null || prevSubject.gender === g) {
+        linked = prevSubject;
         prevSubject.mentions.push({
           sentence: position,
-          lead: 0,
-          start: 0,
-          end: 0,
+          lead: toks.indexOf(first),
+          start: toks.indexOf(first),
+          end: toks.indexOf(first),
           via: "pronoun",
           terms: [first.text],
           quote: false,
         });
       }
     }
-    prevSubject = subjectOf(toks, text, persons, position);
+    prevSubject = subjectOf(toks, text, persons, position) ?? linked;
   }
   for (const p of persons) p.mentions.sort((a, b) => a.sentence - b.sentence || a.start - b.start);
 }
@@ -829,6 +859,7 @@ function subjectOf(
 ): LocalPerson | null {
   let best: { p: LocalPerson; lead: number } | null = null;
   for (const p of persons) {
+    if (p.single && !p.evidence) continue; // probably not a person at all
     for (const m of p.mentions) {
       if (m.sentence !== position) continue;
       if (best === null || m.lead < best.lead) best = { p, lead: m.lead };
@@ -836,7 +867,16 @@ function subjectOf(
   }
   if (best === null) return null;
   const before = toks.slice(0, best.lead).filter((t) => t.word);
-  if (before.every((t) => t.low === "the" || t.low === "a" || t.low === "an")) return best.p;
+  // "Portside manager Luis Ortega", "The company's finance director, James Whitlock"
+  if (before.every((t) => t.low === "the" || t.low === "a" || t.low === "an" || t.cap || t.poss))
+    return best.p;
+  // "…," Okafor told analysts: the speaker after an opening quote
+  if (toks[0] !== undefined && !toks[0].word && QUOTE_CHARS.test(toks[0].text)) {
+    const close = toks.findIndex((t, n) => n > 0 && !t.word && QUOTE_CHARS.test(t.text));
+    for (const p of persons) {
+      for (const m of p.mentions) if (m.sentence === position && close > 0 && m.lead === close + 1) return p;
+    }
+  }
   const firstComma = toks.findIndex((t) => t.text === ",");
   if (firstComma >= 0 && firstComma === best.lead - 1) {
     // the opening clause must not itself name someone else

@@ -82,7 +82,11 @@ export function isPlaceSuffix(word: string): boolean {
 }
 
 export function isDemonym(word: string): boolean {
-  return (lexHas(word, "Demonym") && !lexHas(word, "Plural")) || DEMONYM_EXTRA.has(word);
+  return (
+    (lexHas(word, "Demonym") && !lexHas(word, "Plural")) ||
+    DEMONYM_EXTRA.has(word) ||
+    Object.hasOwn(DEMONYM_COUNTRY, word)
+  );
 }
 
 /** A people named as a group: `Druze`, `Kurds`, `Russians`. */
@@ -631,6 +635,7 @@ const DEMONYM_COUNTRY: Record<string, string[]> = {
   chinese: ["china"],
   british: ["britain", "uk", "united kingdom", "england", "scotland", "wales"],
   english: ["england"],
+  german: ["germany"],
   french: ["france"],
   dutch: ["netherlands", "holland"],
   swiss: ["switzerland"],
