@@ -98,8 +98,8 @@ export function textRank(sentences: readonly ReadonlySet<string>[], iterations =
       const w = shared / (Math.log(a.size + 1) + Math.log(b.size + 1));
       weights[i]![j] = w;
       weights[j]![i] = w;
-      outSum[i] += w;
-      outSum[j] += w;
+      outSum[i] = outSum[i]! + w;
+      outSum[j] = outSum[j]! + w;
     }
   }
   let score = new Float64Array(n).fill(1 / n);
@@ -107,12 +107,12 @@ export function textRank(sentences: readonly ReadonlySet<string>[], iterations =
     const next = new Float64Array(n).fill((1 - 0.85) / n);
     for (let j = 0; j < n; j++) {
       if (outSum[j] === 0) {
-        for (let i = 0; i < n; i++) next[i] += (0.85 * score[j]!) / n;
+        for (let i = 0; i < n; i++) next[i] = next[i]! + (0.85 * score[j]!) / n;
         continue;
       }
       const row = weights[j]!;
       const share = (0.85 * score[j]!) / outSum[j]!;
-      for (let i = 0; i < n; i++) if (row[i]! > 0) next[i] += share * row[i]!;
+      for (let i = 0; i < n; i++) if (row[i]! > 0) next[i] = next[i]! + share * row[i]!;
     }
     score = next;
   }
