@@ -208,26 +208,44 @@ function blocks(lines: string[]): string[][] {
   return out;
 }
 
+const FUNCTION_WORD_END =
+  /\b(?:the|a|an|of|to|in|on|at|for|from|by|with|and|or|but|that|which|who|as|is|was|were|has|had|have|its|his|her|their|our|this|these|those)$/i;
+
+/** A short line that reads like a sub-heading inside unbroken plain text (`Background`, `What happens next`). */
+function isHeadingLine(line: string, previous: string | undefined, next: string | undefined): boolean {
+  const t = line.trim();
+  if (t.length > 50 || t.split(/\s+/).length > 6 || endsSentence(t) || /[,;:–—-]$/.test(t)) return false;
+  if (FUNCTION_WORD_END.test(t) || !/^["'“‘(]?[\p{Lu}\p{N}]/u.test(t)) return false;
+  if (previous !== undefined && !endsSentence(previous)) return false;
+  return next !== undefined && /^\s*["'“‘(]?\p{Lu}/u.test(next);
+}
+
 /**
- * A plain-text block with hard wraps but no blank lines: a line ending a sentence ends the paragraph when the
- * text is hard-wrapped (most lines run on); otherwise the block stays one paragraph.
+ * Paragraphs of a plain-text body that has no blank lines, read from its line structure: in hard-wrapped text
+ * (some lines run on) a line that ends a sentence ends the paragraph, unless the next line goes on in lowercase;
+ * when every line ends a sentence, each line is a paragraph; short heading-like lines stand alone.
  */
 function splitWrappedBlock(block: string[]): string[][] {
-  if (block.length < 3) return [block];
+  if (block.length < 2) return [block];
   const ends = block.filter((l) => endsSentence(l)).length;
-  if (ends === block.length || ends < 2) return [block];
   const out: string[][] = [];
   let current: string[] = [];
+  const flush = (): void => {
+    if (current.length > 0) out.push(current);
+    current = [];
+  };
   for (const [i, line] of block.entries()) {
+    if (isHeadingLine(line, block[i - 1], block[i + 1])) {
+      flush();
+      out.push([line]);
+      continue;
+    }
     current.push(line);
     const nextLine = block[i + 1];
     const continues = nextLine !== undefined && /^\s*["'“‘(]*\p{Ll}/u.test(nextLine);
-    if (endsSentence(line) && !continues) {
-      out.push(current);
-      current = [];
-    }
+    if (ends >= 2 && endsSentence(line) && !continues) flush();
   }
-  if (current.length > 0) out.push(current);
+  flush();
   return out;
 }
 
@@ -411,7 +429,7 @@ export function parseArticle(input: { path: string; content: string; guild?: str
   const author = meta.author ?? header.author;
 
   let paragraphLines = blocks(lines);
-  if (!isMarkdown) paragraphLines = paragraphLines.flatMap(splitWrappedBlock);
+  if (!isMarkdown && paragraphLines.length === 1) paragraphLines = splitWrappedBlock(paragraphLines[0]!);
   const paragraphs = paragraphLines
     .map((b) => dropGluedFurniture(b.join("\n")))
     .filter((p) => p.trim() !== "");
