@@ -388,12 +388,61 @@ function takeHeader(input: string[], want: { wantTitle: boolean; wantDateline: b
   return header;
 }
 
+const comparable = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+
 /** Normalises newlines, strips a BOM and rejects text that cannot be an article. */
 function normaliseText(file: string, content: string): string {
   if (content.includes("\u0000")) throw new ArticleError(file, "binary file (contains NUL bytes)");
-  const text = content.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  const text = content
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .replace(INVISIBLE, "")
+    .replace(CONTROL, " ");
   if (text.trim() === "") throw new ArticleError(file, "empty file");
   return text;
+}
+
+/** Invisible characters that split words for search: soft hyphen, zero-width space, word joiner, stray BOMs. */
+const INVISIBLE = /[\u00AD\u200B\u2060\uFEFF]/g;
+/** Control characters other than tab and newline. */
+const CONTROL = /(?![\t\n])\p{Cc}/gu;
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: "\u00A0",
+  ndash: "–",
+  mdash: "—",
+  lsquo: "‘",
+  rsquo: "’",
+  ldquo: "“",
+  rdquo: "”",
+  hellip: "…",
+  pound: "£",
+  euro: "€",
+};
+
+/** Decodes HTML character references left by scraping (`&#233;` → `é`, `&amp;` → `&`). */
+export function decodeEntities(text: string): string {
+  if (!text.includes("&")) return text;
+  return text.replace(
+    /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,8}));/g,
+    (whole, dec, hex, name) => {
+      if (name !== undefined) return NAMED_ENTITIES[name as string] ?? whole;
+      const code =
+        dec !== undefined ? Number.parseInt(dec as string, 10) : Number.parseInt(hex as string, 16);
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
+        ? String.fromCodePoint(code)
+        : whole;
+    },
+  );
 }
 
 /**
@@ -410,14 +459,19 @@ export function parseArticle(input: { path: string; content: string; guild?: str
   const isMarkdown = /\.(?:md|markdown)$/i.test(file);
   const { meta, body } = isMarkdown ? parseFrontMatter(file, text) : { meta: { ...EMPTY_META }, body: text };
 
-  let lines = body.split("\n");
+  let lines = decodeEntities(body).split("\n");
   if (isMarkdown) {
     lines = lines.filter((l) => !/^\s*<!--.*-->\s*$/.test(l)).map(stripMarkdownLine);
   }
-  let title = meta.title;
+  let title = meta.title === null ? null : decodeEntities(meta.title);
   let date = meta.date;
   let dateline = meta.dateline;
 
+  // A Markdown body that repeats its front matter title as a heading: the heading is not a sentence.
+  if (title !== null) {
+    const at = lines.findIndex((l) => l.trim() !== "");
+    if (at >= 0 && comparable(lines[at]!) === comparable(title)) lines[at] = "";
+  }
   const header = takeHeader(lines, {
     wantTitle: title === null,
     wantDateline: !isMarkdown || (dateline === null && date === null),
