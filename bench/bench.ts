@@ -1,0 +1,174 @@
+/**
+ * Load, index, cache and query figures for a knowledge folder, next to plain MiniSearch on the same
+ * sentences in the same run (default options, and stemmed with stop words removed).
+ *
+ *   npm run bench -- --knowledge ../shared/corpora/bbc --knowledge ../shared/corpora/reuters [--json]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import MiniSearch from "minisearch";
+import { openKnowledge } from "../src/cache.ts";
+import type { Newsdesk } from "../src/core/desk.ts";
+import { normalizeTerm } from "../src/core/normalize.ts";
+
+/** A fixed, mixed query set: topics, names, questions, typos, common words. */
+export const QUERIES = [
+  "oil prices",
+  "interest rates",
+  "What did the Bundesbank say about interest rates?",
+  "coffee exports Brazil",
+  "Who won the election?",
+  "When will the merger be completed?",
+  "How many jobs were cut?",
+  "Where is the new plant?",
+  "Tony Blair",
+  "Microsoft",
+  "football",
+  "mobile phones",
+  "film awards",
+  "unemployment figures",
+  "trade deficit with Japan",
+  "dollar against the yen",
+  "sugar production",
+  "wheat crop forecast",
+  "strike by workers",
+  "takeover bid",
+  "chancellor budget tax",
+  "Chelsea manager",
+  "music downloads",
+  "gold price",
+  "share price fell sharply",
+  "quarterly profit rose",
+  "dividend",
+  "OPEC output quotas",
+  "shipping Gulf attack",
+  "bank lending",
+  "growth forecast for the economy",
+  "government said on Tuesday",
+  "microsfot",
+  "elecshun results",
+  "The company said it expects earnings to improve this year",
+  "reconstruction",
+  "Where did Assad flee?",
+  "putin",
+  "stock market crash",
+  "copper",
+];
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Runs `fn` over the query set `rounds` times after a warm-up; p50/p99 in milliseconds. */
+function latency(fn: (q: string) => unknown, rounds = 5): { p50: number; p99: number } {
+  for (const q of QUERIES) fn(q);
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const q of QUERIES) {
+      const t = performance.now();
+      fn(q);
+      times.push(performance.now() - t);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { p50: round(percentile(times, 50), 3), p99: round(percentile(times, 99), 3) };
+}
+
+function heapMB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return round(process.memoryUsage().heapUsed / 1024 / 1024, 1);
+}
+
+function plainMiniSearch(desk: Newsdesk, stemmed: boolean): MiniSearch {
+  const ms = new MiniSearch<{ id: number; text: string }>({
+    fields: ["text"],
+    ...(stemmed ? { processTerm: (t: string) => normalizeTerm(t) } : {}),
+  });
+  let id = 0;
+  const docs: { id: number; text: string }[] = [];
+  for (const a of desk.articles) for (const s of a.sentences) docs.push({ id: id++, text: s.text });
+  ms.addAll(docs);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      knowledge: { type: "string", multiple: true },
+      json: { type: "boolean", default: false },
+      rounds: { type: "string", default: "5" },
+    },
+  });
+  const dirs = values.knowledge ?? ["knowledge"];
+  const rounds = Number(values.rounds);
+  const log = (msg: string) => {
+    if (!values.json) console.error(msg);
+  };
+  const cacheDir = mkdtempSync(join(tmpdir(), "newsdesk-bench-"));
+  try {
+    log(`loading ${dirs.join(", ")} …`);
+    const cold = await openKnowledge(dirs, { cacheDir });
+    const articles = cold.desk.articles.length;
+    const sentences = cold.desk.sentenceCount;
+    log(
+      `${articles} articles, ${sentences} sentences; load ${round(cold.timings.loadMs)} ms, build ${round(cold.timings.buildMs)} ms`,
+    );
+
+    const warm = await openKnowledge(dirs, { cacheDir });
+    if (!warm.cached) throw new Error("bench: the second start did not use the cache");
+    const desk = warm.desk;
+    const heap = heapMB();
+    log(`cached start ${round(warm.timings.totalMs)} ms, heap ${heap} MB`);
+
+    const askLatency = latency((q) => desk.ask(q), rounds);
+    log(`ask p50 ${askLatency.p50} ms, p99 ${askLatency.p99} ms`);
+
+    const plain = plainMiniSearch(desk, false);
+    const plainLatency = latency((q) => plain.search(q), rounds);
+    log(`plain MiniSearch p50 ${plainLatency.p50} ms, p99 ${plainLatency.p99} ms`);
+    const stemmed = plainMiniSearch(desk, true);
+    const stemmedLatency = latency((q) => stemmed.search(q), rounds);
+    log(`stemmed MiniSearch p50 ${stemmedLatency.p50} ms, p99 ${stemmedLatency.p99} ms`);
+
+    const result = {
+      knowledge: dirs,
+      articles,
+      sentences,
+      queries: QUERIES.length * rounds,
+      loadMs: round(cold.timings.loadMs),
+      buildMs: round(cold.timings.buildMs),
+      cachedStartMs: round(warm.timings.totalMs),
+      heapMB: heap,
+      ask: askLatency,
+      minisearch: plainLatency,
+      minisearchStemmed: stemmedLatency,
+    };
+    if (values.json) {
+      console.log(JSON.stringify(result));
+    } else {
+      console.log(
+        [
+          `| measure | value |`,
+          `|---|---|`,
+          `| articles / sentences | ${articles} / ${sentences} |`,
+          `| load + split | ${result.loadMs} ms |`,
+          `| index build | ${result.buildMs} ms |`,
+          `| cached start | ${result.cachedStartMs} ms |`,
+          `| heap after load | ${heap} MB |`,
+          `| ask p50 / p99 | ${askLatency.p50} / ${askLatency.p99} ms |`,
+          `| plain MiniSearch p50 / p99 | ${plainLatency.p50} / ${plainLatency.p99} ms |`,
+          `| MiniSearch stemmed, no stop words p50 / p99 | ${stemmedLatency.p50} / ${stemmedLatency.p99} ms |`,
+        ].join("\n"),
+      );
+    }
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

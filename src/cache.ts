@@ -1,0 +1,176 @@
+/**
+ * Opens the knowledge: from the index cache when it matches the files, else by loading, indexing and
+ * saving a fresh cache. The cache is keyed by the knowledge content (fingerprint), lives in an ignored
+ * folder (`.cache/` by default) and is written atomically; a stale or corrupted cache is rebuilt with a
+ * warning.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import { type DeskSnapshot, Newsdesk, type NewsdeskOptions } from "./core/desk.ts";
+import type { Article } from "./core/types.ts";
+import { type Logger, silentLogger } from "./core/types.ts";
+import { fingerprintKnowledge, type KnowledgeWarning, loadKnowledge } from "./knowledge.ts";
+
+export type { KnowledgeWarning };
+
+/** Bump when the cached shape changes. */
+const CACHE_VERSION = 1;
+
+interface CacheFile {
+  readonly version: number;
+  readonly fingerprint: string;
+  readonly articles: Article[];
+  readonly warnings: KnowledgeWarning[];
+  readonly snapshot: DeskSnapshot;
+}
+
+export interface OpenedKnowledge {
+  readonly desk: Newsdesk;
+  readonly warnings: readonly KnowledgeWarning[];
+  readonly fingerprint: string;
+  /** Whether the index came from the cache. */
+  readonly cached: boolean;
+  /** Time to read and split the files, to build the index, and in all (0 for steps the cache saved). */
+  readonly timings: { readonly loadMs: number; readonly buildMs: number; readonly totalMs: number };
+}
+
+export interface OpenOptions {
+  readonly logger?: Logger;
+  /** Where cache files go (default `.cache` in the working directory); null disables the cache. */
+  readonly cacheDir?: string | null;
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly desk?: NewsdeskOptions;
+}
+
+/** The cache file for a set of knowledge folders (one per set, whatever their content). */
+export function cachePath(cacheDir: string, knowledgeDirs: readonly string[]): string {
+  const key = createHash("sha256")
+    .update(knowledgeDirs.map((d) => resolve(d)).join("\u0000"))
+    .digest("hex")
+    .slice(0, 16);
+  return join(cacheDir, `index-${key}.bin`);
+}
+
+/** Folder names that tell several knowledge folders apart in article ids ("bbc/…", "reuters/…"). */
+function prefixes(dirs: readonly string[]): string[] {
+  if (dirs.length === 1) return [""];
+  return dirs.map((d, i) => {
+    const base = basename(resolve(d));
+    return dirs.filter((o) => basename(resolve(o)) === base).length > 1 ? `${base}-${i + 1}/` : `${base}/`;
+  });
+}
+
+function readCache(path: string, fingerprint: string, logger: Logger): CacheFile | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return null;
+  }
+  try {
+    const data = deserialize(bytes) as CacheFile;
+    if (data?.version !== CACHE_VERSION) {
+      logger.warn(`cache: ${path}: written by another version; rebuilding the index`);
+      return null;
+    }
+    if (data.fingerprint !== fingerprint) {
+      logger.info(`cache: ${path}: knowledge changed; rebuilding the index`);
+      return null;
+    }
+    return data;
+  } catch (err) {
+    logger.warn(`cache: ${path}: unreadable (${(err as Error).message}); rebuilding the index`);
+    return null;
+  }
+}
+
+/** Writes `bytes` to `path` through a temp file and a rename, so a crash never leaves half a file. */
+export function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Loads the knowledge folder `dir` and its index, using the cache when it is current.
+ *
+ * @example
+ * const { desk, warnings } = await openKnowledge("knowledge", { logger });
+ */
+export async function openKnowledge(
+  dirOrDirs: string | readonly string[],
+  options: OpenOptions = {},
+): Promise<OpenedKnowledge> {
+  const started = performance.now();
+  const dirs = typeof dirOrDirs === "string" ? [dirOrDirs] : dirOrDirs;
+  if (dirs.length === 0) throw new Error("knowledge: no knowledge folder given");
+  const logger = options.logger ?? silentLogger;
+  const cacheDir = options.cacheDir === undefined ? ".cache" : options.cacheDir;
+  const prefix = prefixes(dirs);
+  const prints: string[] = [];
+  for (const dir of dirs) prints.push(await fingerprintKnowledge(dir));
+  const fingerprint =
+    prints.length === 1 ? prints[0]! : createHash("sha256").update(prints.join(",")).digest("hex");
+  const path = cacheDir === null ? null : cachePath(cacheDir, dirs);
+
+  if (path) {
+    const cached = readCache(path, fingerprint, logger);
+    if (cached) {
+      try {
+        const desk = Newsdesk.fromJSON(cached.snapshot, cached.articles, options.desk);
+        for (const w of cached.warnings) logger.warn(`knowledge: ${w.file}: ${w.reason}`);
+        const totalMs = performance.now() - started;
+        return {
+          desk,
+          warnings: cached.warnings,
+          fingerprint,
+          cached: true,
+          timings: { loadMs: 0, buildMs: 0, totalMs },
+        };
+      } catch (err) {
+        logger.warn(`cache: ${path}: ${(err as Error).message}; rebuilding the index`);
+      }
+    }
+  }
+
+  const articles: Article[] = [];
+  const warnings: KnowledgeWarning[] = [];
+  for (const [i, dir] of dirs.entries()) {
+    const loaded = await loadKnowledge(dir, {
+      logger,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const p = prefix[i]!;
+    for (const a of loaded.articles) articles.push(p ? { ...a, id: p + a.id } : a);
+    for (const w of loaded.warnings) warnings.push(p ? { ...w, file: p + w.file } : w);
+  }
+  const loadMs = performance.now() - started;
+  const desk = Newsdesk.build(articles, options.desk);
+  const buildMs = performance.now() - started - loadMs;
+  if (path && cacheDir) {
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      const file: CacheFile = {
+        version: CACHE_VERSION,
+        fingerprint,
+        articles,
+        warnings,
+        snapshot: desk.toJSON(),
+      };
+      writeAtomic(path, serialize(file));
+    } catch (err) {
+      logger.warn(
+        `cache: ${path}: could not be written (${(err as Error).message}); the next start rebuilds`,
+      );
+    }
+  }
+  const totalMs = performance.now() - started;
+  return { desk, warnings, fingerprint, cached: false, timings: { loadMs, buildMs, totalMs } };
+}

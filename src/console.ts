@@ -1,0 +1,54 @@
+/**
+ * The local console: the bot's commands in a terminal, for running Newsdesk without Discord.
+ * `/ask reconstruction` here prints exactly what `npm run cli -- ask reconstruction` prints.
+ */
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { parseCommandLine, runCommand, UsageError } from "./cli.ts";
+import type { Newsdesk } from "./core/desk.ts";
+import type { TextStyle } from "./render/text.ts";
+import { plainStyle } from "./render/text.ts";
+
+export const CONSOLE_BANNER = `Newsdesk is running locally: no DISCORD_TOKEN is set, so nothing connects to Discord.
+Type a command as you would in Discord, e.g. /ask reconstruction, /articles, /help. Ctrl-D or Ctrl-C exits.
+To connect it to Discord: copy .env.example to .env, set DISCORD_TOKEN and DISCORD_APPLICATION_ID,
+run npm run deploy once, then npm start (see README.md).`;
+
+/** The console's answer to one line ("" for a blank line). Never throws. */
+export function answerLine(desk: Newsdesk, line: string, style: TextStyle = plainStyle): string {
+  const trimmed = line.trim();
+  if (trimmed === "") return "";
+  const words = trimmed.split(/\s+/);
+  if (!words[0]!.startsWith("/")) words.unshift("/ask");
+  try {
+    return runCommand(desk, parseCommandLine(words), style).stdout;
+  } catch (err) {
+    if (err instanceof UsageError) return `${err.message}. Type /help for the commands.`;
+    return `Something went wrong: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * Runs the console over `input`/`output` until end of input or Ctrl-C; resolves when it has closed.
+ */
+export function runConsole(
+  desk: Newsdesk,
+  io: { input: Readable; output: Writable; style?: TextStyle; banner?: string },
+): Promise<void> {
+  const rl = createInterface({ input: io.input, output: io.output, prompt: "newsdesk> ", terminal: false });
+  const write = (text: string) => io.output.write(`${text}\n`);
+  write(io.banner ?? CONSOLE_BANNER);
+  rl.prompt();
+  rl.on("line", (line) => {
+    const out = answerLine(desk, line, io.style);
+    if (out) write(out);
+    rl.prompt();
+  });
+  return new Promise((resolve) => {
+    rl.on("SIGINT", () => rl.close());
+    rl.on("close", () => {
+      write("\nbye");
+      resolve();
+    });
+  });
+}

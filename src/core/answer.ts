@@ -1,0 +1,142 @@
+/**
+ * `ask`: from a question to an Answer made only of sentences from the articles, each cited.
+ */
+import type { Hit, NewsIndex, RankingOptions } from "./index.ts";
+import { defaultRanking } from "./index.ts";
+import { normalizeTerm, tokenize } from "./normalize.ts";
+import { cueBoost, questionCues } from "./rank.ts";
+import type { Answer, Article, Citation, Passage } from "./types.ts";
+
+/** Longest question accepted, in characters. */
+export const MAX_QUERY_LENGTH = 500;
+
+export interface AskOptions {
+  /** How many passages to return (default 5). */
+  readonly limit?: number;
+  /** How many of the best passages to skip (paging). */
+  readonly offset?: number;
+  /** Which articles may be quoted (per-server knowledge). */
+  readonly visible?: (article: Article) => boolean;
+  readonly ranking?: Partial<RankingOptions>;
+}
+
+/** The citation for sentence `index` (0-based) of `article`. */
+export function citationOf(article: Article, index: number): Citation {
+  const s = article.sentences[index]!;
+  return {
+    article: article.id,
+    title: article.title,
+    date: article.date,
+    source: article.source,
+    url: article.url,
+    paragraph: s.paragraph,
+    sentence: s.position,
+  };
+}
+
+/** The words of `text`, as written there, whose index terms are in `matched`. */
+export function matchedWords(text: string, matched: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const token of tokenize(text)) {
+    if (normalizeTerm(token.word).some((t) => matched.has(t)) && !out.includes(token.word))
+      out.push(token.word);
+  }
+  return out;
+}
+
+/** A passage for sentence `index` (0-based) of `article`, with its neighbours as context. */
+export function passageOf(
+  article: Article,
+  index: number,
+  score: number,
+  matched: ReadonlySet<string>,
+): Passage {
+  const s = article.sentences[index]!;
+  return {
+    text: s.text,
+    score: Math.round(score * 1000) / 1000,
+    context: {
+      before: article.sentences[index - 1]?.text ?? null,
+      after: article.sentences[index + 1]?.text ?? null,
+    },
+    terms: matchedWords(s.text, matched),
+    citation: citationOf(article, index),
+  };
+}
+
+function invalid(query: string, message: string): Answer {
+  return { command: "ask", query, status: "invalid", message, suggestions: [], results: [] };
+}
+
+/** Checks a question; returns a user-facing reason when it cannot be asked. */
+export function validateQuestion(query: string): string | null {
+  const q = query.trim();
+  if (q.length === 0) return "Ask a question, for example: /ask reconstruction";
+  if (q.length > MAX_QUERY_LENGTH) {
+    return `That question is ${q.length} characters long; keep it under ${MAX_QUERY_LENGTH}.`;
+  }
+  if (tokenize(q).length === 0) return "That question has no words in it; try a name or a topic.";
+  return null;
+}
+
+/**
+ * Answers a question with the best-matching sentences of the knowledge, verbatim and cited.
+ *
+ * @example
+ * const answer = ask(index, "Where did Assad flee?");
+ * answer.results[0].text; // "Following his overthrow, the former Syrian leader fled to Russia, …"
+ */
+export function ask(index: NewsIndex, question: string, options: AskOptions = {}): Answer {
+  const query = question.trim();
+  const problem = validateQuestion(query);
+  if (problem) return invalid(query, problem);
+
+  const limit = Math.max(1, Math.min(options.limit ?? 5, 25));
+  const offset = Math.max(0, options.offset ?? 0);
+  const outcome = index.search(query, {
+    ...(options.visible ? { visible: options.visible } : {}),
+    ...(options.ranking ? { ranking: options.ranking } : {}),
+  });
+  if (outcome.queryTerms.length === 0) {
+    return invalid(query, "That question has only very common words; try a name or a topic.");
+  }
+  const minCoverage = options.ranking?.minCoverage ?? defaultRanking.minCoverage;
+  const cueWeight = options.ranking?.cueWeight ?? defaultRanking.cueWeight;
+  const cues = questionCues(query);
+  const ranked: Hit[] = outcome.hits
+    .filter((h) => h.coverage >= minCoverage)
+    .map((h) => {
+      const text = index.articles[h.article]!.sentences[h.sentence]!.text;
+      return { ...h, score: h.score * (1 + cueBoost(cues, text, query, cueWeight)) };
+    })
+    .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
+
+  // The same sentence may stand in several articles (wire copy): quote it once.
+  const seen = new Set<string>();
+  const unique: Hit[] = [];
+  for (const h of ranked) {
+    const text = index.articles[h.article]!.sentences[h.sentence]!.text;
+    if (seen.has(text)) continue;
+    seen.add(text);
+    unique.push(h);
+    if (unique.length >= offset + limit) break;
+  }
+
+  if (unique.length === 0) {
+    const suggestions = index.suggest(query);
+    const unknown =
+      outcome.unknownWords.length > 0 ? ` (not in any article: ${outcome.unknownWords.join(", ")})` : "";
+    return {
+      command: "ask",
+      query,
+      status: "no-match",
+      message: `No good match for that question${unknown}.`,
+      suggestions,
+      results: [],
+    };
+  }
+  const results = unique
+    .slice(offset, offset + limit)
+    .map((h) => passageOf(index.articles[h.article]!, h.sentence, h.score, outcome.matchedTerms));
+  return { command: "ask", query, status: "ok", message: null, suggestions: [], results };
+}

@@ -1,0 +1,308 @@
+/**
+ * The Newsdesk facade: the loaded articles and their index, and every question the front ends ask
+ * of them. Pure: the caller loads the articles (src/knowledge.ts) and stores the cache (src/cache.ts).
+ */
+import { type AskOptions, ask, passageOf, validateQuestion } from "./answer.ts";
+import { buildEntityTable, EntityTable, type EntityTableJSON, type Suggestion } from "./entities.ts";
+import { NewsIndex, type RankingOptions, type SerializedIndex } from "./index.ts";
+import { type SummaryAnswer, summarizeArticle, summarizeTopic, type TopicSource } from "./summary.ts";
+import type { Answer, Article, ArticleMeta, Logger, Passage } from "./types.ts";
+import { type WhoAnswer, who } from "./who.ts";
+
+/** One line of the `articles` listing. */
+export interface ArticleListItem extends ArticleMeta {
+  readonly sentences: number;
+}
+
+/** A page of the `articles` listing, newest first. */
+export interface ArticleList {
+  readonly command: "articles";
+  readonly query: string;
+  readonly total: number;
+  readonly page: number;
+  readonly pages: number;
+  readonly pageSize: number;
+  readonly results: readonly ArticleListItem[];
+}
+
+/** Options every question takes: which server is asking (its own articles plus the shared ones). */
+export interface ScopeOptions {
+  readonly guild?: string | null;
+}
+
+export interface NewsdeskOptions {
+  readonly ranking?: Partial<RankingOptions>;
+  readonly logger?: Logger;
+}
+
+/** Most autocomplete choices Discord shows. */
+export const MAX_CHOICES = 25;
+const MAX_LABEL = 100;
+/** How many of the best-matching articles a topic summary draws on. */
+const MAX_TOPIC_ARTICLES = 8;
+
+const clip = (text: string, max: number) =>
+  text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+
+/** A timestamp for sorting dates as articles give them ("Thursday, October 16, 2025", ISO…); NaN if unknown. */
+export function dateValue(date: string | null): number {
+  if (date === null) return Number.NaN;
+  const direct = Date.parse(date);
+  if (!Number.isNaN(direct)) return direct;
+  // "Thursday, October 16, 2025": drop the weekday.
+  return Date.parse(date.replace(/^[A-Za-z]+,\s*/, ""));
+}
+
+/** Newest first; undated articles last, by id. */
+export function byDateDesc(a: ArticleMeta, b: ArticleMeta): number {
+  const da = dateValue(a.date);
+  const db = dateValue(b.date);
+  const na = Number.isNaN(da);
+  const nb = Number.isNaN(db);
+  if (na !== nb) return na ? 1 : -1;
+  if (!na && da !== db) return db - da;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Whether `article` is visible to `guild`: shared articles everywhere, a server's own only there. */
+export function visibleTo(guild: string | null | undefined): (article: ArticleMeta) => boolean {
+  return (article) => article.guild === null || (guild != null && article.guild === guild);
+}
+
+function metaOf(a: Article): ArticleListItem {
+  const { sentences, ...meta } = a;
+  return { ...meta, sentences: sentences.length };
+}
+
+/**
+ * Everything Newsdesk knows, and the questions it answers.
+ *
+ * @example
+ * const desk = Newsdesk.build(articles);
+ * desk.ask("reconstruction").results[0].citation.title;
+ */
+export class Newsdesk {
+  readonly index: NewsIndex;
+  readonly entities: EntityTable;
+  private readonly byId: Map<string, Article>;
+  private readonly options: NewsdeskOptions;
+
+  private constructor(index: NewsIndex, entities: EntityTable, options: NewsdeskOptions) {
+    this.index = index;
+    this.entities = entities;
+    this.options = options;
+    this.byId = new Map(index.articles.map((a) => [a.id, a]));
+  }
+
+  /** Indexes `articles` (sentences and the people, places and organisations they name). */
+  static build(articles: readonly Article[], options: NewsdeskOptions = {}): Newsdesk {
+    const index = NewsIndex.build(articles);
+    const entities = buildEntityTable(articles, options.logger ? { logger: options.logger } : {});
+    return new Newsdesk(index, entities, options);
+  }
+
+  /** Restores a desk from `toJSON()` output; throws when it does not fit the articles. */
+  static fromJSON(json: DeskSnapshot, articles: readonly Article[], options: NewsdeskOptions = {}): Newsdesk {
+    const entities = EntityTable.fromJSON(json.entities);
+    if (
+      entities.articleIds.length !== articles.length ||
+      entities.articleIds.some((id, i) => id !== articles[i]!.id)
+    ) {
+      throw new Error("entities: cache does not match the knowledge");
+    }
+    return new Newsdesk(NewsIndex.fromJSON(json.index, articles), entities, options);
+  }
+
+  /** What the index cache stores next to the articles. */
+  toJSON(): DeskSnapshot {
+    return { index: this.index.toJSON(), entities: this.entities.toJSON() };
+  }
+
+  private visibleIds(guild: string | null | undefined): (id: string) => boolean {
+    const visible = visibleTo(guild);
+    return (id) => {
+      const a = this.byId.get(id);
+      return a !== undefined && visible(a);
+    };
+  }
+
+  /** What the articles say about a person (or organisation, place, group), from any alias, typos allowed. */
+  who(name: string, options: { limit?: number; offset?: number } & ScopeOptions = {}): WhoAnswer {
+    return who(this.entities, this.byId, name, {
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.offset !== undefined ? { offset: options.offset } : {}),
+      visible: this.visibleIds(options.guild),
+    });
+  }
+
+  /** Autocomplete for names: up to 25, most mentioned first, labels ≤ 100 characters. */
+  suggestEntities(prefix: string, options: ScopeOptions = {}): Suggestion[] {
+    return this.entities.suggest(prefix, { limit: MAX_CHOICES, visible: this.visibleIds(options.guild) });
+  }
+
+  /** Autocomplete for articles: titles containing `prefix` (all when empty), newest first. */
+  suggestArticles(
+    prefix: string,
+    options: ScopeOptions = {},
+  ): { id: string; title: string; date: string | null }[] {
+    const needle = prefix.trim().toLowerCase();
+    const visible = visibleTo(options.guild);
+    const out: Article[] = [];
+    for (const a of this.articles) {
+      if (
+        visible(a) &&
+        (needle === "" || a.title.toLowerCase().includes(needle) || a.id.toLowerCase().includes(needle))
+      ) {
+        out.push(a);
+      }
+    }
+    return out
+      .sort(byDateDesc)
+      .slice(0, MAX_CHOICES)
+      .map((a) => ({ id: a.id, title: clip(a.title, MAX_LABEL), date: a.date }));
+  }
+
+  /** An article by id, else the newest whose title contains `query` (case-insensitive). */
+  findArticle(query: string, options: ScopeOptions = {}): Article | undefined {
+    const visible = visibleTo(options.guild);
+    const exact = this.byId.get(query.trim());
+    if (exact && visible(exact)) return exact;
+    const needle = query.trim().toLowerCase();
+    if (needle === "") return undefined;
+    return this.articles
+      .filter((a) => visible(a) && a.title.toLowerCase().includes(needle))
+      .sort(byDateDesc)[0];
+  }
+
+  /**
+   * An extractive summary: of one article (by id or title fragment; the newest when null), or with
+   * `topic`, across the articles that best match the topic.
+   */
+  summary(article: string | null, options: { topic?: string } & ScopeOptions = {}): SummaryAnswer {
+    const topic = options.topic?.trim();
+    if (topic) {
+      const problem = validateQuestion(topic);
+      if (problem)
+        return {
+          command: "summary",
+          query: topic,
+          status: "invalid",
+          message: problem,
+          article: null,
+          results: [],
+        };
+      const outcome = this.index.search(topic, { visible: visibleTo(options.guild) });
+      const sources = new Map<number, number[]>();
+      for (const h of outcome.hits) {
+        if (h.coverage < 0.5 || (!sources.has(h.article) && sources.size >= MAX_TOPIC_ARTICLES)) continue;
+        const list = sources.get(h.article) ?? [];
+        list.push(h.sentence);
+        sources.set(h.article, list);
+      }
+      const topicSources: TopicSource[] = [...sources.entries()].map(([a, sentences]) => ({
+        article: this.index.articles[a]!,
+        sentences,
+      }));
+      if (topicSources.length === 0) {
+        return {
+          command: "summary",
+          query: topic,
+          status: "no-match",
+          message: `No article matches "${topic}".`,
+          article: null,
+          results: [],
+        };
+      }
+      return summarizeTopic(topic, topicSources);
+    }
+    const visible = visibleTo(options.guild);
+    const target =
+      article === null || article.trim() === ""
+        ? this.articles.filter(visible).sort(byDateDesc)[0]
+        : this.findArticle(article, options);
+    if (!target) {
+      const message = article
+        ? `No article matches "${article.trim()}". Try /articles to see them.`
+        : "No articles are loaded.";
+      return {
+        command: "summary",
+        query: article?.trim() ?? "",
+        status: "no-match",
+        message,
+        article: null,
+        results: [],
+      };
+    }
+    return summarizeArticle(target);
+  }
+
+  get articles(): readonly Article[] {
+    return this.index.articles;
+  }
+
+  get sentenceCount(): number {
+    return this.index.sentenceTotal;
+  }
+
+  article(id: string): Article | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Answers a question with cited sentences (see `ask`). */
+  ask(question: string, options: Omit<AskOptions, "visible" | "ranking"> & ScopeOptions = {}): Answer {
+    const { guild, ...rest } = options;
+    return ask(this.index, question, {
+      ...rest,
+      visible: visibleTo(guild),
+      ...(this.options.ranking ? { ranking: this.options.ranking } : {}),
+    });
+  }
+
+  /** The articles, newest first, optionally filtered by a word of their title, source, section, tags or id. */
+  listArticles(filter = "", options: { page?: number; pageSize?: number } & ScopeOptions = {}): ArticleList {
+    const pageSize = Math.max(1, Math.min(options.pageSize ?? 10, 50));
+    const needle = filter.trim().toLowerCase();
+    const visible = visibleTo(options.guild);
+    const matching = this.articles
+      .filter(visible)
+      .filter(
+        (a) =>
+          needle === "" ||
+          [a.title, a.source ?? "", a.section ?? "", a.id, ...a.tags].some((f) =>
+            f.toLowerCase().includes(needle),
+          ),
+      )
+      .sort(byDateDesc);
+    const pages = Math.max(1, Math.ceil(matching.length / pageSize));
+    const page = Math.max(1, Math.min(options.page ?? 1, pages));
+    return {
+      command: "articles",
+      query: filter.trim(),
+      total: matching.length,
+      page,
+      pages,
+      pageSize,
+      results: matching.slice((page - 1) * pageSize, page * pageSize).map(metaOf),
+    };
+  }
+
+  /**
+   * The sentences around sentence `position` (1-based) of an article, for a "Context" button.
+   * Returns [] when the article is unknown or not visible to the guild.
+   */
+  context(articleId: string, position: number, radius = 2, options: ScopeOptions = {}): Passage[] {
+    const article = this.byId.get(articleId);
+    if (!article || !visibleTo(options.guild)(article)) return [];
+    const at = position - 1;
+    const out: Passage[] = [];
+    for (let i = Math.max(0, at - radius); i <= Math.min(article.sentences.length - 1, at + radius); i++) {
+      out.push(passageOf(article, i, i === at ? 1 : 0, new Set()));
+    }
+    return out;
+  }
+}
+
+export interface DeskSnapshot {
+  readonly index: SerializedIndex;
+  readonly entities: EntityTableJSON;
+}

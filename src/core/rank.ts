@@ -1,0 +1,51 @@
+/**
+ * Question cues: a question's wh-word says what kind of sentence answers it
+ * (who → a person, when → a date, where → a place, how many/much → a number).
+ * A sentence that has what the question asks for, beyond what the question already says,
+ * gets a small boost.
+ */
+
+export type Cue = "person" | "date" | "place" | "number";
+
+const CUE_PATTERNS: readonly [RegExp, Cue][] = [
+  [/\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (percentage|number|amount)\b/i, "number"],
+  [/\bwhen\b|\bwhat (year|date|day|month|time|century|decade)\b|\bwhich year\b/i, "date"],
+  [/\bwhere\b|\bwhat (country|city|place|region|state)\b|\bwhich (country|city|state)\b/i, "place"],
+  [/\bwho(m|se)?\b|\bwhat (person|name)\b/i, "person"],
+];
+
+/** The cues of a question; empty when its form says nothing about the answer. */
+export function questionCues(question: string): Cue[] {
+  return CUE_PATTERNS.filter(([re]) => re.test(question)).map(([, cue]) => cue);
+}
+
+const MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December";
+const DATE = new RegExp(
+  `\\b(?:1[5-9]\\d\\d|20\\d\\d)s?\\b|\\b(?:${MONTHS})\\b|\\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\\b|\\bcentury\\b`,
+  "g",
+);
+const NUMBER =
+  /\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)s?\b/gi;
+const PLACE = /\b(?:in|at|to|from|near)\s+(?:the\s+)?([A-Z][\p{L}-]+)/gu;
+const PERSON = /\b[A-Z][\p{Ll}]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\p{Ll}'’-]+)+/gu;
+
+const CUE_TESTS: Record<Cue, RegExp> = { date: DATE, number: NUMBER, place: PLACE, person: PERSON };
+
+/**
+ * The boost (a fraction of the score) a sentence earns by having what the question asks for:
+ * a person, date, place or number that the question itself does not already name.
+ */
+export function cueBoost(cues: readonly Cue[], sentence: string, question: string, weight = 0.15): number {
+  const asked = question.toLowerCase();
+  let boost = 0;
+  for (const cue of cues) {
+    for (const m of sentence.matchAll(CUE_TESTS[cue])) {
+      const found = (m[1] ?? m[0]).toLowerCase();
+      if (!asked.includes(found)) {
+        boost += weight;
+        break;
+      }
+    }
+  }
+  return boost;
+}

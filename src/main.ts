@@ -1,0 +1,87 @@
+/**
+ * `npm start`: configuration → knowledge → Discord (with DISCORD_TOKEN) or the local console.
+ */
+import { openKnowledge } from "./cache.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { runConsole } from "./console.ts";
+import { type AppLogger, createLogger } from "./log.ts";
+import { ansiStyle } from "./render/text.ts";
+
+export interface Started {
+  readonly mode: "discord" | "console";
+  /** Resolves when the process should exit (console closed); stops the bot when called. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts Newsdesk as `npm start` does; tests call it with their own config. */
+export async function start(config: Config, logger: AppLogger): Promise<Started> {
+  const opened = await openKnowledge(config.knowledgeDir, {
+    logger,
+    onProgress: (done, total) => {
+      if (total >= 1000) logger.info(`knowledge: loaded ${done}/${total} files`);
+    },
+  });
+  const { desk } = opened;
+  logger.info(
+    `knowledge: ${desk.articles.length} articles, ${desk.sentenceCount} sentences from ${config.knowledgeDir}` +
+      ` (${opened.cached ? "index cache" : "indexed"} in ${Math.round(opened.timings.totalMs)} ms)`,
+  );
+  if (config.discordToken) {
+    const { startBot } = await import("./discord/bot.ts");
+    const bot = await startBot({ config, desk, logger });
+    logger.info("discord: connected; serving slash commands");
+    let resolveDone: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    return {
+      mode: "discord",
+      done,
+      stop: async () => {
+        await bot.stop();
+        resolveDone();
+      },
+    };
+  }
+  const done = runConsole(desk, {
+    input: process.stdin,
+    output: process.stdout,
+    ...(process.stdout.isTTY ? { style: ansiStyle } : {}),
+  });
+  return {
+    mode: "console",
+    done,
+    stop: async () => {
+      process.stdin.destroy();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.discordToken],
+    destination: process.stderr,
+  });
+  try {
+    const started = await start(config, logger);
+    await started.done;
+    if (started.mode === "console") process.exit(0);
+  } catch (err) {
+    logger.fatal({ err }, "newsdesk: could not start");
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
