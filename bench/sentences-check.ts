@@ -1,14 +1,17 @@
 /**
  * Sentence plausibility check over real corpora.
  *
- *   npx tsx bench/sentences-check.ts [dir...] [--examples N]
+ *   npx tsx bench/sentences-check.ts [dir...] [--examples N] [--compare]
  *
  * Loads each folder (default: ../shared/corpora/bbc and ../shared/corpora/reuters), splits every article and
  * reports articles, sentences, and sentences that are implausibly long (> 400 characters or > 80 words) or
- * short (< 3 words), with a few examples of each, plus the load time.
+ * short (< 3 words), with a few examples of each, plus the load time. With `--compare`, it first runs the
+ * splitter fixture cases (test/fixtures/articles/sentence-cases.json) through the candidate libraries
+ * (plain Intl.Segmenter, sentence-splitter, compromise) and Newsdesk's splitter, and prints how many each gets right.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { splitSentences } from "../src/core/sentences.ts";
 import type { Sentence } from "../src/core/types.ts";
 import { loadKnowledge } from "../src/knowledge.ts";
 
@@ -42,6 +45,38 @@ function show(label: string, items: Flagged[], total: number, n: number): void {
   }
 }
 
+interface SplitCase {
+  name: string;
+  input: string;
+  expected: string[];
+}
+
+async function compare(): Promise<void> {
+  const { default: nlp } = await import("compromise");
+  const { split } = await import("sentence-splitter");
+  const cases = JSON.parse(
+    readFileSync(new URL("../test/fixtures/articles/sentence-cases.json", import.meta.url), "utf8"),
+  ) as SplitCase[];
+  const segmenter = new Intl.Segmenter("en", { granularity: "sentence" });
+  const collapse = (t: string): string => t.replace(/\s+/g, " ").trim();
+  const splitters: Record<string, (t: string) => string[]> = {
+    "Intl.Segmenter": (t) =>
+      [...segmenter.segment(collapse(t))].map((s) => s.segment.trim()).filter((s) => s !== ""),
+    "sentence-splitter": (t) =>
+      split(collapse(t))
+        .filter((n) => n.type === "Sentence")
+        .map((n) => n.raw.trim()),
+    compromise: (t) => (nlp(collapse(t)).sentences().out("array") as string[]).map((s) => s.trim()),
+    newsdesk: splitSentences,
+  };
+  console.log(`splitter fixture cases (${cases.length}):`);
+  for (const [name, fn] of Object.entries(splitters)) {
+    const failed = cases.filter((c) => JSON.stringify(fn(c.input)) !== JSON.stringify(c.expected));
+    console.log(`  ${name}: ${cases.length - failed.length}/${cases.length} right`);
+    for (const c of failed) console.log(`    - ${c.name}`);
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   let examples = 5;
@@ -49,6 +84,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--examples") examples = Number(args[++i] ?? "5");
+    else if (a === "--compare") await compare();
     else dirs.push(resolve(a));
   }
   if (dirs.length === 0) dirs.push(...DEFAULT_DIRS);
