@@ -69,15 +69,24 @@ function nonEmpty(text: string | null | undefined): string | null {
   return cleaned === "" ? null : cleaned;
 }
 
-function metaContent(document: DomDocument, ...keys: string[]): string | null {
-  for (const key of keys) {
+/** `<meta>` contents by lower-cased property, name or itemprop; the first non-empty one of each wins. */
+function metaMap(document: DomDocument): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const element of all(document, "meta")) {
+    const value = nonEmpty(element.getAttribute("content"));
+    if (value === null) continue;
     for (const attribute of ["property", "name", "itemprop"]) {
-      for (const element of all(document, `meta[${attribute}]`)) {
-        if ((element.getAttribute(attribute) ?? "").toLowerCase() !== key) continue;
-        const value = nonEmpty(element.getAttribute("content"));
-        if (value) return value;
-      }
+      const key = element.getAttribute(attribute)?.toLowerCase();
+      if (key && !map.has(key)) map.set(key, value);
     }
+  }
+  return map;
+}
+
+function metaContent(metas: Map<string, string>, ...keys: string[]): string | null {
+  for (const key of keys) {
+    const value = metas.get(key);
+    if (value) return value;
   }
   return null;
 }
@@ -170,12 +179,25 @@ function removeNoise(document: DomDocument): void {
   }
 }
 
+const MAX_READABILITY_ELEMENTS = 15_000;
+
 const BLOCKS = "p, li, blockquote, pre, dd, h2, h3, h4, h5, h6";
 
 function paragraphsOf(root: DomDocument | DomElement): string[] {
   const out: string[] = [];
-  for (const element of all(root, BLOCKS)) {
-    if (element.querySelector(BLOCKS)) continue; // the inner blocks are taken instead
+  const blocks = all(root, BLOCKS);
+  const set = new Set(blocks);
+  const outer = new Set<DomElement>();
+  for (const block of blocks) {
+    for (let parent = block.parentElement; parent; parent = parent.parentElement) {
+      if (set.has(parent)) {
+        outer.add(parent);
+        break;
+      }
+    }
+  }
+  for (const element of blocks) {
+    if (outer.has(element)) continue; // the inner blocks are taken instead
     if (/^H\d$/i.test(element.tagName)) continue; // sub-headings are not sentences to quote
     const text = cleanText(element.textContent);
     if (text === "") continue;
@@ -230,21 +252,22 @@ export function extractArticle(
   const where = pageUrl ?? "the file";
   const document = parseDocument(html);
   const ld = jsonLdObjects(document);
+  const metas = metaMap(document);
 
-  const siteName = metaContent(document, "og:site_name", "application-name") ?? publisherName(ld);
+  const siteName = metaContent(metas, "og:site_name", "application-name") ?? publisherName(ld);
   const source = siteName ?? hostSource(pageUrl);
   const canonical =
     httpUrl(document.querySelector('link[rel~="canonical"]')?.getAttribute("href") ?? null, pageUrl) ??
-    httpUrl(metaContent(document, "og:url"), pageUrl);
+    httpUrl(metaContent(metas, "og:url"), pageUrl);
   const url = canonical ?? (pageUrl ? httpUrl(pageUrl, null) : null);
   const timeElement =
     document.querySelector("article time[datetime]") ?? document.querySelector("time[datetime]");
   let date =
-    metaContent(document, "article:published_time") ??
+    metaContent(metas, "article:published_time") ??
     jsonLdString(ld, "datePublished") ??
     nonEmpty(timeElement?.getAttribute("datetime")) ??
     metaContent(
-      document,
+      metas,
       "datepublished",
       "date",
       "pubdate",
@@ -255,9 +278,9 @@ export function extractArticle(
       "parsely-pub-date",
       "sailthru.date",
     );
-  const metaAuthor = metaContent(document, "author", "article:author", "parsely-author", "dc.creator");
+  const metaAuthor = metaContent(metas, "author", "article:author", "parsely-author", "dc.creator");
   let author = metaAuthor && !/^https?:\/\//i.test(metaAuthor) ? metaAuthor : jsonLdNames(ld, "author");
-  const headline = metaContent(document, "og:title", "twitter:title") ?? jsonLdString(ld, "headline");
+  const headline = metaContent(metas, "og:title", "twitter:title") ?? jsonLdString(ld, "headline");
   const documentTitle = nonEmpty(document.querySelector("title")?.textContent);
   const h1 = nonEmpty(document.querySelector("h1")?.textContent);
 
@@ -265,6 +288,9 @@ export function extractArticle(
   let paragraphs: string[] = [];
   let readabilityTitle: string | null = null;
   try {
+    // Readability takes seconds on huge pages (40,000 elements); past the cap the page's own paragraphs are
+    // used instead. (linkedom's getElementsByTagName("*") is empty, so Readability's own cap cannot see them.)
+    if (all(document, "*").length > MAX_READABILITY_ELEMENTS) throw new Error("too many elements");
     const parsed = new Readability(document as never, { charThreshold: 200 }).parse();
     if (parsed?.content) paragraphs = paragraphsOf(parseDocument(String(parsed.content)));
     readabilityTitle = nonEmpty(parsed?.title);
@@ -274,7 +300,9 @@ export function extractArticle(
     // Readability gives up on some markup; the paragraphs of the page itself are the fallback below.
   }
   if (wordCount(paragraphs) < minWords) {
-    const fallback = paragraphsOf(parseDocument(html));
+    const page = parseDocument(html);
+    removeNoise(page);
+    const fallback = paragraphsOf(page);
     if (wordCount(fallback) > wordCount(paragraphs)) paragraphs = fallback;
   }
   const words = wordCount(paragraphs);

@@ -9,14 +9,9 @@
  */
 import type { Allowlist } from "./address.ts";
 import { IngestError } from "./errors.ts";
-import {
-  type ExtractedArticle,
-  extractArticle,
-  fromPlainText,
-  fromUpload,
-  toMarkdownFile,
-} from "./extract.ts";
-import { FETCH_DEFAULTS, type FetchResult, type Resolver, safeFetch } from "./fetch.ts";
+import { type ExtractedArticle, fromPlainText, fromUpload, toMarkdownFile } from "./extract.ts";
+import { extractArticleOffThread } from "./extract-pool.ts";
+import { decodeBody, FETCH_DEFAULTS, type FetchResult, type Resolver, safeFetch } from "./fetch.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { type SavedArticle, saveArticle } from "./store.ts";
 
@@ -79,7 +74,7 @@ export async function ingestUrl(
     const plain = fromUpload("page.txt", fetched.text);
     article = { ...plain, url: fetched.url, source: new URL(fetched.url).hostname.replace(/^www\./, "") };
   } else {
-    article = extractArticle(fetched.text, fetched.url);
+    article = await extractArticleOffThread(fetched.text, fetched.url);
   }
   return save(context, guildId, article, fetched);
 }
@@ -99,6 +94,11 @@ export async function ingestFile(
     );
   }
   take(context, guildId);
+  if (/\.html?$/i.test(fileName)) {
+    if (content.includes(0)) throw new IngestError("invalid-file", `refused: ${fileName}: binary content`);
+    const html = decodeBody(content, null, "text/html").text;
+    return save(context, guildId, await extractArticleOffThread(html, null), null);
+  }
   return save(context, guildId, fromUpload(fileName, content), null);
 }
 
