@@ -131,7 +131,7 @@ function pick(cands: readonly Candidate[], scores: readonly number[], options: S
   const max = Math.max(1, options.maxSentences ?? DEFAULT_MAX);
   const min = Math.min(max, Math.max(1, options.minSentences ?? DEFAULT_MIN));
   const budget = options.maxChars ?? DEFAULT_CHARS;
-  const wanted = Math.min(max, Math.max(min, Math.ceil(cands.length / 5)));
+  const wanted = Math.min(max, Math.max(min, Math.ceil(cands.length / 3)));
   const order = cands.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
   const chosen: number[] = [];
   const covered = new Set<string>();

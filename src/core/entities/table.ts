@@ -79,6 +79,7 @@ export interface EntityTableJSON {
 const VIAS: readonly MentionVia[] = ["name", "descriptor", "pronoun"];
 const KINDS: readonly EntityKind[] = ["person", "organization", "place", "group"];
 const LABEL_MAX = 100;
+const SHORT_PREFIX = 2;
 
 /** The forms a query is compared in: folded words, and the same without particles/initials. */
 export function queryKeys(query: string): string[] {
@@ -93,29 +94,54 @@ export function queryKeys(query: string): string[] {
   return [...keys];
 }
 
+let rowA = new Int32Array(64);
+let rowB = new Int32Array(64);
+let rowC = new Int32Array(64);
+
 /** Levenshtein distance with adjacent transpositions, or `max + 1` when it exceeds `max`. */
 export function boundedDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   if (a === b) return 0;
   const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  let cur = new Array<number>(n + 1).fill(0);
+  if (rowA.length <= n) {
+    rowA = new Int32Array(n + 1);
+    rowB = new Int32Array(n + 1);
+    rowC = new Int32Array(n + 1);
+  }
+  let prev2 = rowA;
+  let prev = rowB;
+  let cur = rowC;
+  for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
     cur[0] = i;
     let rowMin = i;
+    const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= n; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, prev2[j - 2]! + 1);
+      const cb = b.charCodeAt(j - 1);
+      let v = prev[j - 1]! + (ca === cb ? 0 : 1);
+      const del = prev[j]! + 1;
+      if (del < v) v = del;
+      const ins = cur[j - 1]! + 1;
+      if (ins < v) v = ins;
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) {
+        const tr = prev2[j - 2]! + 1;
+        if (tr < v) v = tr;
+      }
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
+    const t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
   }
   return prev[n]! <= max ? prev[n]! : max + 1;
+}
+
+/** Cheap pre-filter for typo search: typos rarely hit both of the first two letters. */
+function samePrefixish(a: string, b: string): boolean {
+  return a.charCodeAt(0) === b.charCodeAt(0) || a.charCodeAt(1) === b.charCodeAt(1);
 }
 
 function allowedTypos(length: number): number {
@@ -145,6 +171,8 @@ export class EntityTable {
   readonly #perArticle: Int32Array[];
   /** entity numbers by count, descending */
   readonly #byCount: number[];
+  /** for prefixes of 1–2 characters: entity numbers by count, descending */
+  readonly #shortPrefixes = new Map<string, Int32Array>();
 
   constructor(articles: readonly string[], records: readonly EntityRecord[]) {
     this.#articles = articles;
@@ -183,6 +211,27 @@ export class EntityTable {
       else bucket.push(key);
     }
     this.#byCount = records.map((_, i) => i).sort((a, b) => this.#compareByCount(a, b));
+    const rank = new Int32Array(records.length);
+    this.#byCount.forEach((i, r) => {
+      rank[i] = r;
+    });
+    const short = new Map<string, Set<number>>();
+    for (const [key, ids] of this.#aliasIndex) {
+      for (let len = 1; len <= Math.min(SHORT_PREFIX, key.length); len++) {
+        const p = key.slice(0, len);
+        let set = short.get(p);
+        if (set === undefined) {
+          set = new Set();
+          short.set(p, set);
+        }
+        for (const i of ids) set.add(i);
+      }
+    }
+    for (const [p, set] of short)
+      this.#shortPrefixes.set(
+        p,
+        Int32Array.from(set).sort((a, b) => rank[a]! - rank[b]!),
+      );
   }
 
   #compareByCount(a: number, b: number): number {
@@ -292,6 +341,7 @@ export class EntityTable {
       let found: number[] = [];
       for (let len = key.length - max; len <= key.length + max; len++) {
         for (const cand of this.#byLength.get(len) ?? []) {
+          if (!samePrefixish(key, cand)) continue;
           const d = boundedDistance(key, cand, Math.min(best, max));
           if (d > max || d > best) continue;
           const ids = (this.#aliasIndex.get(cand) ?? []).filter((i) => this.#isVisible(i, visible));
@@ -321,6 +371,7 @@ export class EntityTable {
     const max = Math.max(2, Math.min(4, Math.floor(key.length / 2)));
     for (let len = key.length - max; len <= key.length + max; len++) {
       for (const cand of this.#byLength.get(len) ?? []) {
+        if (!samePrefixish(key, cand)) continue;
         const d = boundedDistance(key, cand, max);
         if (d > max) continue;
         for (const i of this.#aliasIndex.get(cand) ?? [])
@@ -328,10 +379,7 @@ export class EntityTable {
       }
     }
     // Prefix matches help too ("vlad" → Vladimir Putin).
-    for (const s of this.suggest(key, { limit: 5, ...(visible ? { visible } : {}) })) {
-      const i = this.#records.findIndex((r) => label(r.name) === s.name);
-      if (i >= 0) scored.push({ i, d: max });
-    }
+    for (const { i } of this.#suggest(key, 5, visible, undefined)) scored.push({ i, d: max });
     scored.sort((a, b) => a.d - b.d || this.#compareByCount(a.i, b.i));
     const names: string[] = [];
     for (const { i } of scored) {
@@ -353,32 +401,47 @@ export class EntityTable {
     options: { limit?: number; visible?: Visible; kinds?: readonly EntityKind[] } = {},
   ): Suggestion[] {
     const limit = Math.max(0, Math.min(options.limit ?? 25, 100));
-    const { visible, kinds } = options;
-    const p = nameWords(prefix).join(" ");
-    let candidates: number[];
-    if (p.length === 0) candidates = this.#byCount;
-    else {
-      const found = new Set<number>();
-      let lo = 0;
-      let hi = this.#sortedKeys.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.#sortedKeys[mid]! < p) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let k = lo; k < this.#sortedKeys.length; k++) {
-        const key = this.#sortedKeys[k]!;
-        if (!key.startsWith(p)) break;
-        for (const i of this.#aliasIndex.get(key)!) found.add(i);
-      }
-      candidates = [...found].sort((a, b) => this.#compareByCount(a, b));
+    return this.#suggest(nameWords(prefix).join(" "), limit, options.visible, options.kinds).map(
+      ({ i, count }) => ({
+        name: label(this.#records[i]!.name),
+        kind: this.#records[i]!.kind,
+        count,
+      }),
+    );
+  }
+
+  #candidates(p: string): ArrayLike<number> & Iterable<number> {
+    if (p.length === 0) return this.#byCount;
+    if (p.length <= SHORT_PREFIX) return this.#shortPrefixes.get(p) ?? [];
+    const found = new Set<number>();
+    let lo = 0;
+    let hi = this.#sortedKeys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#sortedKeys[mid]! < p) lo = mid + 1;
+      else hi = mid;
     }
+    for (let k = lo; k < this.#sortedKeys.length; k++) {
+      const key = this.#sortedKeys[k]!;
+      if (!key.startsWith(p)) break;
+      for (const i of this.#aliasIndex.get(key)!) found.add(i);
+    }
+    return [...found].sort((a, b) => this.#compareByCount(a, b));
+  }
+
+  #suggest(
+    p: string,
+    limit: number,
+    visible: Visible | undefined,
+    kinds: readonly EntityKind[] | undefined,
+  ): { i: number; count: number }[] {
     const out: { i: number; count: number }[] = [];
-    let minKept = Infinity;
-    for (const i of candidates) {
+    if (limit === 0) return out;
+    let minKept = Number.POSITIVE_INFINITY;
+    // candidates come sorted by total count, an upper bound of the visible count
+    for (const i of this.#candidates(p)) {
+      if (out.length >= limit && this.#counts[i]! <= minKept) break;
       if (kinds !== undefined && !kinds.includes(this.#records[i]!.kind)) continue;
-      // candidates are sorted by total count, an upper bound of the visible count
-      if (out.length >= limit && this.#counts[i]! < minKept) break;
       const count = this.#visibleCount(i, visible);
       if (count === 0) continue;
       out.push({ i, count });
@@ -389,11 +452,7 @@ export class EntityTable {
       }
     }
     out.sort((a, b) => b.count - a.count || this.#compareByCount(a.i, b.i));
-    return out.slice(0, limit).map(({ i, count }) => ({
-      name: label(this.#records[i]!.name),
-      kind: this.#records[i]!.kind,
-      count,
-    }));
+    return out.slice(0, limit);
   }
 
   /** A plain object for the index cache; `EntityTable.fromJSON` restores it. */
