@@ -7,14 +7,10 @@
  * await bot.stop();
  */
 import { type APIInteraction, Client, Events, GatewayDispatchEvents, GatewayIntentBits } from "discord.js";
-import { commands as defaultCommands, components as defaultComponents } from "../../commands/index.ts";
 import type { Command, ComponentHandler, Desk } from "../../commands/types.ts";
 import type { Config } from "../config.ts";
 import type { AppLogger } from "../log.ts";
-import { restActions } from "./actions.ts";
-import { fromApiInteraction } from "./interaction.ts";
-import { RestResponder } from "./responder.ts";
-import { createRouter } from "./router.ts";
+import { createDispatcher } from "./dispatch.ts";
 
 export interface BotHandle {
   readonly client: Client;
@@ -39,13 +35,13 @@ export async function startBot(options: StartBotOptions): Promise<BotHandle> {
   const { config, logger } = options;
   if (!config.discordToken) throw new Error("bot: DISCORD_TOKEN is not set");
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
-  const route = createRouter({
-    commands: options.commands ?? defaultCommands,
-    components: options.components ?? defaultComponents,
-    desk: options.desk,
+  const dispatch = createDispatcher({
+    rest: client.rest,
     config,
+    desk: options.desk,
     logger,
-    discord: restActions(client.rest),
+    ...(options.commands ? { commands: options.commands } : {}),
+    ...(options.components ? { components: options.components } : {}),
     ...(options.autoDeferMs !== undefined ? { autoDeferMs: options.autoDeferMs } : {}),
   });
 
@@ -53,9 +49,7 @@ export async function startBot(options: StartBotOptions): Promise<BotHandle> {
   let stopping = false;
   client.on(Events.Raw, (packet: { t?: string; d?: unknown }) => {
     if (packet.t !== GatewayDispatchEvents.InteractionCreate || stopping) return;
-    const interaction = fromApiInteraction(packet.d as APIInteraction);
-    const responder = new RestResponder({ rest: client.rest, interaction });
-    const job = route(interaction, responder)
+    const job = dispatch(packet.d as APIInteraction)
       .catch((err) => logger.error({ err }, "bot: interaction crashed the router"))
       .finally(() => inFlight.delete(job));
     inFlight.add(job);

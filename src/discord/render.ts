@@ -197,7 +197,7 @@ export function renderWho(
   const e = who.entity;
   if (!e || who.status !== "ok") {
     const lines = [who.message ?? `I don't know anyone called “${options.query}”.`];
-    const names = who.candidates?.map((c) => c.name) ?? who.suggestions ?? [];
+    const names = who.candidates?.length ? who.candidates : (who.suggestions ?? []);
     if (names.length > 0) lines.push(`Did you mean: ${names.slice(0, 10).join(", ")}?`);
     return {
       embeds: fitEmbeds([
@@ -243,7 +243,7 @@ export function renderSummary(summary: SummaryView): MessageBody {
     return renderNotice(escapeMarkdown(summary.message ?? "Nothing to summarise."));
   }
   const a = summary.article;
-  const title = a ? a.title : `Summary: ${summary.topic ?? ""}`;
+  const title = a ? a.title : `Summary: ${summary.query ?? ""}`;
   const list = sentenceList(summary.results, 3600);
   const footer = a ? [a.source, a.date].filter(Boolean).join(" · ") : list.footer;
   const embed: APIEmbed = {
