@@ -4,7 +4,9 @@
  * The boundaries come from `Intl.Segmenter` (ICU's Unicode sentence rules), which already handles decimals,
  * money, ellipses before lowercase words and quotes that close a sentence. A small set of targeted repairs
  * then undoes ICU's known misses in news copy: abbreviations and initials (`Mr.`, `U.S.`, `J.P. Morgan`,
- * `Gen. Smith`), and a `?`/`!` inside a quote that does not end the sentence (`"Why?" he asked.`).
+ * `Gen. Smith`, `No. 1`, `10 a.m. Monday`), a `?`/`!` inside a quote that does not end the sentence
+ * (`"Why?" he asked.`), and fragments of one or two words left around an abbreviation. List items (`- `,
+ * `1. `) are split apart, and very long paragraphs are cut into chunks first (see `segments`).
  */
 
 const segmenter = new Intl.Segmenter("en", { granularity: "sentence" });
@@ -40,16 +42,11 @@ const NEVER_FINAL = new Set([
   "pres",
   "fr",
   "mt",
-  "ft",
-  "no",
-  "nos",
-  "vol",
-  "fig",
-  "pp",
-  "ch",
-  "art",
   "st",
 ]);
+
+/** Abbreviations that continue the sentence only before a number: `No. 1`, `Vol. 3`, `Fig. 2`, `Art. 50`. */
+const NUMBER_PREFIX = new Set(["no", "nos", "vol", "fig", "figs", "pp", "ch", "art", "sec", "para", "op"]);
 
 /** Abbreviations that usually continue the sentence but may end it; a typical sentence opener after them wins. */
 const USUALLY_INNER = new Set([
@@ -66,6 +63,7 @@ const USUALLY_INNER = new Set([
   "nov",
   "dec",
   "approx",
+  "ft",
   "c",
   "ca",
   "cf",
@@ -114,7 +112,7 @@ const OPENERS = new Set(
     "the a an it its he she they we i you his her their our my this that these those there here but and " +
     "or so yet however meanwhile also in on at of for from with by to as if when while after before since " +
     "although though because during under over some many most all both each several few no not one two " +
-    "three analysts officials shares prices sales profits earnings net revenue the company what who why how " +
+    "three analysts officials shares prices sales profits earnings net revenue what who why how " +
     "where which another other such last next earlier later today yesterday currently now then thus still " +
     "according separately elsewhere investors traders dealers sources industry total"
   ).split(" "),
@@ -162,6 +160,7 @@ function isFalseBoundary(prev: string, next: string): boolean {
   const bare = token.replace(/^["'“‘([]+/, "").slice(0, -1);
   const lower = bare.toLowerCase();
   if (NEVER_FINAL.has(lower)) return true;
+  if (NUMBER_PREFIX.has(lower)) return /^[\p{N}#]/u.test(head);
   const isInitials = /^(?:\p{Lu}\.)*\p{Lu}$/u.test(bare);
   const isAbbreviation = isInitials || USUALLY_INNER.has(lower);
   if (!isAbbreviation) return false;
