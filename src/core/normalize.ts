@@ -44,11 +44,7 @@ const stemCache = new Map<string, string>();
 function stemWord(word: string): string {
   let stem = stemCache.get(word);
   if (stem === undefined) {
-    stem = /^\p{N}/u.test(word)
-      ? word
-      : process.env.NOSTEM
-        ? lemmatizer.noun(lemmatizer.adjective(lemmatizer.verb(word)))
-        : stemmer(lemmatizer.adjective(lemmatizer.verb(word)));
+    stem = /^\p{N}/u.test(word) ? word : stemmer(lemmatizer.adjective(lemmatizer.verb(word)));
     if (stemCache.size < 200_000) stemCache.set(word, stem);
   }
   return stem;
