@@ -64,6 +64,40 @@ const USUALLY_INNER = new Set([
   "dec",
   "approx",
   "ft",
+  // US state abbreviations as wire copy writes them (`Houston, Tex.`).
+  "ala",
+  "ariz",
+  "ark",
+  "calif",
+  "colo",
+  "conn",
+  "del",
+  "fla",
+  "ga",
+  "ill",
+  "ind",
+  "kan",
+  "ky",
+  "la",
+  "md",
+  "mass",
+  "mich",
+  "minn",
+  "miss",
+  "mo",
+  "mont",
+  "neb",
+  "nev",
+  "okla",
+  "ore",
+  "pa",
+  "tenn",
+  "tex",
+  "va",
+  "vt",
+  "wash",
+  "wis",
+  "wyo",
   "c",
   "ca",
   "cf",
@@ -140,7 +174,7 @@ const ATTRIBUTION =
   /^\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){0,3}\s+(?:said|says|asked|asks|added|adds|replied|replies|wrote|writes|explained|insisted|warned|shouted|told\s+\p{L}+)[.!]?$/u;
 /** What may follow `a.m.`/`p.m.` inside a sentence: a weekday, a month, a time zone. */
 const TIME_FOLLOWERS =
-  /^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|[A-Z]{2,4}T\b|GMT|UTC|local)/;
+  /^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|[A-Z]{2,4}T\b|GMT|UTC|[Ll]ocal)/;
 
 const wordCount = (text: string): number => text.split(" ").filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
@@ -157,7 +191,11 @@ function isFalseBoundary(prev: string, next: string): boolean {
   if (!token.endsWith(".") || token.endsWith("..")) return false;
   // `10 a.m. Monday`, `4 p.m. EST`.
   if (/^[ap]\.m\.$/i.test(token)) return TIME_FOLLOWERS.test(next);
-  const bare = token.replace(/^["'“‘([]+/, "").slice(0, -1);
+  // `"U.S.`, `<J.P.`, `(Tex.`, `Japan-U.S.`: the abbreviation is what follows opening marks or a hyphen.
+  const bare = token
+    .replace(/^["'“‘(<[]+/, "")
+    .slice(0, -1)
+    .replace(/^.*[-/](?=\p{Lu}\.)/u, "");
   const lower = bare.toLowerCase();
   if (NEVER_FINAL.has(lower)) return true;
   if (NUMBER_PREFIX.has(lower)) return /^[\p{N}#]/u.test(head);
