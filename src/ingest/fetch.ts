@@ -136,11 +136,11 @@ export async function checkDestination(
       addresses = await resolve(host);
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
-      throw new IngestError("dns", `${context}could not resolve ${host}${code ? ` (${code})` : ""}`, {
+      throw new IngestError("dns", `fetch: ${context}could not resolve ${host}${code ? ` (${code})` : ""}`, {
         cause: error,
       });
     }
-    if (addresses.length === 0) throw new IngestError("dns", `${context}could not resolve ${host}`);
+    if (addresses.length === 0) throw new IngestError("dns", `fetch: ${context}could not resolve ${host}`);
   }
   const hostAllowed = isAllowed(host, port, allowlist);
   for (const { address } of addresses) {

@@ -7,6 +7,8 @@
  * const context = { knowledgeDir: "knowledge", allowlist: parseAllowlist(config.ingestAllowlist), limiter };
  * const { saved, article } = await ingestUrl("https://news.example/a", "123456789012345678", context);
  */
+import { parseArticle } from "../core/articles.ts";
+import type { Article } from "../core/types.ts";
 import type { Allowlist } from "./address.ts";
 import { IngestError } from "./errors.ts";
 import { type ExtractedArticle, fromPlainText, fromUpload, toMarkdownFile } from "./extract.ts";
@@ -28,6 +30,8 @@ export interface IngestContext {
 export interface IngestResult {
   readonly saved: SavedArticle;
   readonly article: ExtractedArticle;
+  /** The saved file as the knowledge loader reads it (id, guild, sentences). */
+  readonly parsed: Article;
   readonly markdown: string;
   /** The fetch, for URL ingestion. */
   readonly fetched: FetchResult | null;
@@ -37,6 +41,18 @@ function take(context: IngestContext, guildId: string | null): void {
   context.limiter?.takeOrThrow(guildId ?? "cli");
 }
 
+/** Parses the file as the knowledge loader will, so an article without sentences is refused before saving. */
+function parseAsKnowledge(path: string, markdown: string, guildId: string | null): Article {
+  try {
+    return parseArticle({ path, content: markdown, guild: guildId });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new IngestError("extract", `extract: the article cannot be read as knowledge (${reason})`, {
+      cause: error,
+    });
+  }
+}
+
 async function save(
   context: IngestContext,
   guildId: string | null,
@@ -44,8 +60,10 @@ async function save(
   fetched: FetchResult | null,
 ): Promise<IngestResult> {
   const markdown = toMarkdownFile(article);
+  parseAsKnowledge("new-article.md", markdown, guildId);
   const saved = await saveArticle(context.knowledgeDir, guildId, markdown);
-  return { saved, article, markdown, fetched };
+  const parsed = parseAsKnowledge(`${saved.id}.md`, markdown, guildId);
+  return { saved, article, parsed, markdown, fetched };
 }
 
 /** Fetches a page under the SSRF rules, extracts its article and saves it. */

@@ -285,6 +285,26 @@ describe("safeFetch with an allow-listed local server", () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it("GIVEN a server that sends headers and then stalls the body WHEN fetching THEN the overall timeout ends it", async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.write("<p>start");
+    });
+    const error = await refusal(
+      safeFetch(server.origin, { allowlist: parseAllowlist(server.hostPort), timeoutMs: 300 }),
+    );
+    expect(error.code).toBe("timeout");
+  });
+
+  it("GIVEN a host that does not resolve WHEN fetching THEN the error names the host and the DNS code", async () => {
+    const resolve: Resolver = async () => {
+      throw Object.assign(new Error("getaddrinfo ENOTFOUND nowhere.test"), { code: "ENOTFOUND" });
+    };
+    const error = await refusal(safeFetch("http://nowhere.test/a", { resolve }));
+    expect(error.code).toBe("dns");
+    expect(error.message).toBe("fetch: could not resolve nowhere.test (ENOTFOUND)");
+  });
+
   it("GIVEN a 404 WHEN fetching THEN the error gives the status", async () => {
     const server = await serve((_req, res) => {
       res.writeHead(404, { "content-type": "text/html" });

@@ -50,6 +50,9 @@ describe("ingestion pipeline", () => {
   it("GIVEN a news page WHEN ingested for server A THEN it is saved under A only and loads with its metadata", async () => {
     const result = await ingestUrl(`${server.origin}/bridge`, A, context());
     expect(result.saved.id).toBe(`guilds/${A}/2025-10-16-harbour-bridge-reopens-after-two-years-of-repairs`);
+    expect(result.parsed.id).toBe(result.saved.id);
+    expect(result.parsed.guild).toBe(A);
+    expect(result.parsed.sentences.length).toBeGreaterThanOrEqual(5);
     const { articles, warnings } = await loadKnowledge(dir);
     expect(warnings).toEqual([]);
     expect(articles).toHaveLength(1);
@@ -62,6 +65,7 @@ describe("ingestion pipeline", () => {
       author: "Mira Okafor",
     });
     expect(articles[0]!.sentences.some((s) => s.text.includes("48 million euros"))).toBe(true);
+    expect(articles[0]!.sentences).toEqual(result.parsed.sentences);
   });
 
   it("GIVEN an article already added WHEN ingested again in the same server THEN it is a duplicate, but server B can add it", async () => {
