@@ -91,10 +91,13 @@ export default {
     const prefix = ctx.interaction.focused?.value ?? "";
     const items = ctx.desk.suggestArticles(prefix.slice(0, 100), { guild: ctx.interaction.guildId });
     await ctx.responder.autocomplete(
-      items.slice(0, 25).map((a) => {
-        const suffix = a.date ? ` · ${a.date}` : "";
-        return { name: `${truncate(a.title, 100 - suffix.length)}${suffix}`, value: a.id.slice(0, 100) };
-      }),
+      items
+        .filter((a) => a.id.length <= 100)
+        .slice(0, 25)
+        .map((a) => {
+          const suffix = a.date ? ` · ${a.date}` : "";
+          return { name: `${truncate(a.title, 100 - suffix.length)}${suffix}`, value: a.id.slice(0, 100) };
+        }),
     );
   },
 } satisfies Command;

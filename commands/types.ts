@@ -117,7 +117,8 @@ export interface WhoView {
     readonly first?: string | null;
     readonly last?: string | null;
   } | null;
-  readonly candidates?: readonly { readonly name: string; readonly kind?: string; readonly count?: number }[];
+  /** Names to choose from when the query is ambiguous. */
+  readonly candidates?: readonly string[];
   readonly results: readonly (Passage & { readonly quote?: boolean })[];
 }
 
@@ -126,7 +127,8 @@ export interface SummaryView {
   readonly status: string;
   readonly message: string | null;
   readonly article: ArticleMeta | null;
-  readonly topic?: string | null;
+  /** The topic (or article query) asked for. */
+  readonly query?: string;
   readonly results: readonly Passage[];
 }
 
