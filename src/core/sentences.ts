@@ -221,7 +221,7 @@ const BULLET = /^\s*(?:[-*•·▪–]|\d{1,2}[.)])\s+/;
 
 /**
  * Groups hard-wrapped lines into units: the whole paragraph, or one unit per list item. A list flattened onto
- * one line (`- Item one - Item two`) is split at ` - ` before a capital or digit.
+ * one line (`- Item one - Item two`) is split at ` - ` before a capital letter (not a digit: `the outfit - 17 places lower - lost`).
  */
 function units(paragraph: string): string[] {
   const lines = paragraph.split(/\r\n|\r|\n/);
@@ -244,7 +244,7 @@ function units(paragraph: string): string[] {
   return items.flatMap((item) => {
     if (!SYMBOL_BULLET.test(item)) return [item];
     const body = item.replace(SYMBOL_BULLET, "");
-    return body.split(/\s+[-–•]\s+(?=[\p{Lu}\p{N}"“])/u);
+    return body.split(/\s+[-–•]\s+(?=["“]?\p{Lu})/u);
   });
 }
 
