@@ -70,7 +70,7 @@ const FURNITURE: RegExp[] = [
   /^(?:skip to (?:main )?content|back to top|top of page|jump to comments)$/i,
   /^(?:related|related (?:articles|stories|content|topics)|more (?:from|on) .{0,60}|recommended(?: for you)?|most read|trending)$/i,
   /^(?:click|tap) here\b.{0,100}$/i,
-  /^(?:©|\(c\)|copyright\b).{0,160}$/i,
+  /^(?:©|\(c\)|copyright\s*(?:©|\(c\))?\s*\d{4}\b).{0,160}$/i,
   /^all rights reserved\.?$/i,
   // Wire-service trailers: `REUTER`, `Reuter...`, `REUTER^M`, a continuation marker `MORE`.
   /^(?:REUTERS?|Reuters?)(?:\s*\.{2,})?(?:\s*\^M)?(?:\s+\p{Lu}{1,3})?$/u,
@@ -78,7 +78,7 @@ const FURNITURE: RegExp[] = [
   /^(?:image|photo|picture)(?: credit)?:.{0,120}$/i,
   /^(?:we use cookies|this (?:web)?site uses cookies|by (?:continuing|using) (?:to use )?(?:this|our) (?:web)?site|accept (?:all )?cookies|cookie (?:policy|settings|preferences)).{0,300}$/i,
   /^(?:accept|reject|manage)(?: all)?(?: cookies)?$/i,
-  /^(?:newsletter|get our newsletter|sign up for our newsletter).{0,80}$/i,
+  /^(?:newsletter|get our newsletter|sign up for our newsletter)[^.!?]{0,80}$/i,
 ];
 
 /** Furniture glued after the last sentence of a paragraph (`...agreed upon.0 Comments`). */

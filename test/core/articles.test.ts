@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ArticleError, articleIdFromPath, deriveTitle, parseArticle } from "../../src/core/articles.ts";
+import {
+  ArticleError,
+  articleIdFromPath,
+  decodeEntities,
+  deriveTitle,
+  parseArticle,
+} from "../../src/core/articles.ts";
 import type { Article } from "../../src/core/types.ts";
 
 const fixtures = new URL("../fixtures/articles/", import.meta.url);
@@ -185,5 +191,47 @@ describe("deriveTitle", () => {
     );
     expect(title).toBe("The regional council approved a long-delayed plan to rebuild the harbour wall on…");
     expect(title.length).toBeLessThanOrEqual(81);
+  });
+});
+
+describe("parseArticle page furniture", () => {
+  it.each([
+    "Share this article",
+    "Advertisement",
+    "Read more: How the deal was done",
+    "Subscribe",
+    "Sign up for our newsletter",
+    "Follow us on Instagram",
+    "25 Comments",
+    "We use cookies to improve your experience. By continuing you accept our cookie policy.",
+    "© 2025 Example News Ltd",
+    "Copyright 2025 Example News. All rights reserved.",
+  ])("GIVEN the furniture line %j WHEN parsed THEN it is dropped", (line) => {
+    const a = parseArticle({
+      path: "f.txt",
+      content: `Ferries resumed on Monday.\n\n${line}\n\nFares are unchanged.\n`,
+    });
+    expect(a.sentences.map((s) => s.text)).toEqual(["Ferries resumed on Monday.", "Fares are unchanged."]);
+  });
+
+  it.each([
+    "Copyright law changed in 2003.",
+    "Newsletter sales rose 5% last year.",
+    "Readers wanted to read more.",
+    "Share prices fell sharply.",
+  ])("GIVEN the real sentence %j WHEN parsed THEN it is kept", (line) => {
+    const a = parseArticle({ path: "f.txt", content: `Ferries resumed on Monday.\n\n${line}\n` });
+    expect(a.sentences.map((s) => s.text)).toEqual(["Ferries resumed on Monday.", line]);
+  });
+});
+
+describe("decodeEntities", () => {
+  it.each([
+    ["Caf&#233; &amp; bar", "Café & bar"],
+    ["&lt;SRD&gt; &quot;up&quot;", '<SRD> "up"'],
+    ["&#x20AC;5", "€5"],
+    ["&#0; &#xD800; &bogus;", "&#0; &#xD800; &bogus;"],
+  ])("GIVEN %j WHEN decoded THEN it reads %j", (input, output) => {
+    expect(decodeEntities(input)).toBe(output);
   });
 });
