@@ -459,7 +459,10 @@ export function parseArticle(input: { path: string; content: string; guild?: str
   const isMarkdown = /\.(?:md|markdown)$/i.test(file);
   const { meta, body } = isMarkdown ? parseFrontMatter(file, text) : { meta: { ...EMPTY_META }, body: text };
 
-  let lines = decodeEntities(body).split("\n");
+  // Rules and setext underlines (`-----`, `=====`, `* * *`) separate paragraphs like a blank line.
+  let lines = decodeEntities(body)
+    .split("\n")
+    .map((l) => (/^\s*(?:([-=*_~#])\s*)\1(?:\s*\1)+\s*$/.test(l) ? "" : l));
   if (isMarkdown) {
     lines = lines.filter((l) => !/^\s*<!--.*-->\s*$/.test(l)).map(stripMarkdownLine);
   }
