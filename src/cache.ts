@@ -160,7 +160,7 @@ export async function openKnowledge(
       const file: CacheFile = {
         version: CACHE_VERSION,
         fingerprint,
-        articles,
+        articles: [...desk.articles],
         warnings,
         snapshot: desk.toJSON(),
       };

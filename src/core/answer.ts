@@ -106,7 +106,7 @@ export function ask(index: NewsIndex, question: string, options: AskOptions = {}
   const ranked: Hit[] = outcome.hits
     .filter((h) => h.coverage >= minCoverage)
     .map((h) => {
-      const text = index.articles[h.article]!.sentences[h.sentence]!.text;
+      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
       return { ...h, score: h.score * (1 + cueBoost(cues, text, query, cueWeight)) };
     })
     .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
@@ -115,7 +115,7 @@ export function ask(index: NewsIndex, question: string, options: AskOptions = {}
   const seen = new Set<string>();
   const unique: Hit[] = [];
   for (const h of ranked) {
-    const text = index.articles[h.article]!.sentences[h.sentence]!.text;
+    const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
     if (seen.has(text)) continue;
     seen.add(text);
     unique.push(h);
@@ -137,6 +137,6 @@ export function ask(index: NewsIndex, question: string, options: AskOptions = {}
   }
   const results = unique
     .slice(offset, offset + limit)
-    .map((h) => passageOf(index.articles[h.article]!, h.sentence, h.score, outcome.matchedTerms));
+    .map((h) => passageOf(index.slotArticle(h.article), h.sentence, h.score, outcome.matchedTerms));
   return { command: "ask", query, status: "ok", message: null, suggestions: [], results };
 }

@@ -83,15 +83,58 @@ function metaOf(a: Article): ArticleListItem {
  */
 export class Newsdesk {
   readonly index: NewsIndex;
-  readonly entities: EntityTable;
+  private entityTable: EntityTable;
   private readonly byId: Map<string, Article>;
   private readonly options: NewsdeskOptions;
 
   private constructor(index: NewsIndex, entities: EntityTable, options: NewsdeskOptions) {
     this.index = index;
-    this.entities = entities;
+    this.entityTable = entities;
     this.options = options;
     this.byId = new Map(index.articles.map((a) => [a.id, a]));
+  }
+
+  /** The people, organisations, places and groups the articles name. */
+  get entities(): EntityTable {
+    return this.entityTable;
+  }
+
+  /**
+   * Applies changed knowledge in one synchronous step, updating the index incrementally (MiniSearch
+   * add/discard): a query runs wholly before or wholly after it, never against half an update.
+   * The entity table is rebuilt, since a new article can merge or split names across articles.
+   */
+  update(changes: { upsert?: readonly Article[]; remove?: readonly string[] }): {
+    added: number;
+    replaced: number;
+    removed: number;
+  } {
+    let added = 0;
+    let replaced = 0;
+    let removed = 0;
+    for (const id of changes.remove ?? []) {
+      if (this.index.remove(id)) {
+        this.byId.delete(id);
+        removed++;
+      }
+    }
+    for (const article of changes.upsert ?? []) {
+      if (this.index.has(article.id)) {
+        this.index.replace(article);
+        replaced++;
+      } else {
+        this.index.add(article);
+        added++;
+      }
+      this.byId.set(article.id, article);
+    }
+    if (added + replaced + removed > 0) {
+      this.entityTable = buildEntityTable(
+        this.articles,
+        this.options.logger ? { logger: this.options.logger } : {},
+      );
+    }
+    return { added, replaced, removed };
   }
 
   /** Indexes `articles` (sentences and the people, places and organisations they name). */
@@ -104,6 +147,7 @@ export class Newsdesk {
   /** Restores a desk from `toJSON()` output; throws when it does not fit the articles. */
   static fromJSON(json: DeskSnapshot, articles: readonly Article[], options: NewsdeskOptions = {}): Newsdesk {
     const entities = EntityTable.fromJSON(json.entities);
+    // The entity table refers to articles by position: it must list the same ones in the same order.
     if (
       entities.articleIds.length !== articles.length ||
       entities.articleIds.some((id, i) => id !== articles[i]!.id)
@@ -200,7 +244,7 @@ export class Newsdesk {
         sources.set(h.article, list);
       }
       const topicSources: TopicSource[] = [...sources.entries()].map(([a, sentences]) => ({
-        article: this.index.articles[a]!,
+        article: this.index.slotArticle(a),
         sentences,
       }));
       if (topicSources.length === 0) {

@@ -61,7 +61,7 @@ export const defaultRanking: RankingOptions = Object.freeze({
   articleBm25: { k: 1.2, b: 0.7, d: 0.5 },
 });
 
-/** One scored sentence: indices into the index's article list and that article's sentences. */
+/** One scored sentence: the article's slot in the index (see `NewsIndex.slotArticle`) and its sentence (0-based). */
 export interface Hit {
   readonly article: number;
   readonly sentence: number;
@@ -94,16 +94,18 @@ export interface SerializedIndex {
   readonly surfaces: string[];
   readonly df: string;
   readonly articleDf: string;
+  /** Slot number of each stored article (slots of removed articles stay empty). */
+  readonly slots: string;
   readonly sentenceTerms: string;
-  readonly sentenceOffsets: string;
+  /** Per article: its sentence count, then its sentences' term counts. */
+  readonly sentenceLengths: string;
   readonly titleTerms: string;
-  readonly titleOffsets: string;
-  readonly articleStarts: number[];
+  readonly titleLengths: string;
   /** The stage-1 MiniSearch index, as MiniSearch's own JSON. */
   readonly articles: string;
 }
 
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 
 /** A sentence that opens by pointing back at the previous one. */
 const ANAPHOR =
@@ -111,16 +113,16 @@ const ANAPHOR =
 
 const splitSpaces = (text: string): string[] => (text.length === 0 ? [] : text.split(" "));
 
-function miniSearchFor(): MiniSearch<{ id: number; title: string; text: string }> {
-  return new MiniSearch({
-    fields: ["title", "text"],
-    idField: "id",
-    // Documents are indexed already normalised (space-separated index terms).
-    tokenize: splitSpaces,
-    processTerm: (t) => t,
-    searchOptions: { tokenize: splitSpaces, processTerm: (t) => t },
-  });
-}
+const MINISEARCH_OPTIONS = {
+  fields: ["title", "text"],
+  idField: "id",
+  // Documents are indexed already normalised (space-separated index terms).
+  tokenize: splitSpaces,
+  processTerm: (t: string) => t,
+  searchOptions: { tokenize: splitSpaces, processTerm: (t: string) => t },
+};
+
+type ArticleDoc = { id: number; title: string; text: string };
 
 function encode(a: Uint32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
@@ -131,6 +133,26 @@ function decode(s: string): Uint32Array {
   const copy = new Uint8Array(buf.byteLength);
   copy.set(buf);
   return new Uint32Array(copy.buffer);
+}
+
+/** An indexed article: its index terms, sentence by sentence, and its title's. */
+interface Slot {
+  readonly article: Article;
+  /** Term ids of all its sentences, in order. */
+  readonly terms: Uint32Array;
+  /** Where each sentence's terms start in `terms` (one more entry than sentences). */
+  readonly offsets: Uint32Array;
+  readonly title: Uint32Array;
+}
+
+/** For each of `termIds`, whether it occurs in `store[start..end)`. */
+function presence(store: Uint32Array, start: number, end: number, termIds: readonly number[]): Uint8Array {
+  const mask = new Uint8Array(termIds.length);
+  for (let i = start; i < end; i++) {
+    const k = termIds.indexOf(store[i]!);
+    if (k >= 0) mask[k] = 1;
+  }
+  return mask;
 }
 
 /** Levenshtein distance, bounded: returns max + 1 as soon as it is exceeded. */
@@ -157,148 +179,169 @@ export function editDistance(a: string, b: string, max: number): number {
  * @example
  * const index = NewsIndex.build(articles);
  * const { hits } = index.search("Where did Assad flee?");
- * const best = index.articles[hits[0].article].sentences[hits[0].sentence].text;
+ * const best = index.slotArticle(hits[0].article).sentences[hits[0].sentence].text;
  */
 export class NewsIndex {
-  readonly articles: readonly Article[];
-  private readonly miniSearch: MiniSearch<{ id: number; title: string; text: string }>;
-  private readonly vocab: Map<string, number>;
-  private readonly terms: string[];
-  private readonly surfaces: string[];
-  private readonly df: Uint32Array;
-  private readonly articleDf: Uint32Array;
-  private readonly sentenceTerms: Uint32Array;
-  private readonly sentenceOffsets: Uint32Array;
-  private readonly titleTerms: Uint32Array;
-  private readonly titleOffsets: Uint32Array;
-  private readonly articleStarts: Uint32Array;
-  private readonly avgLength: number;
-  private readonly sentenceCount: number;
+  private readonly miniSearch: MiniSearch<ArticleDoc>;
+  private readonly slots: (Slot | null)[] = [];
+  private readonly slotOf = new Map<string, number>();
+  private readonly vocab = new Map<string, number>();
+  private readonly terms: string[] = [];
+  private readonly surfaces: string[] = [];
+  private readonly df: number[] = [];
+  private readonly articleDf: number[] = [];
+  private sentenceCount = 0;
+  private termTotal = 0;
+  private live: Article[] | null = null;
 
-  private constructor(
-    articles: readonly Article[],
-    miniSearch: MiniSearch<{ id: number; title: string; text: string }>,
-    data: {
-      terms: string[];
-      surfaces: string[];
-      df: Uint32Array;
-      articleDf: Uint32Array;
-      sentenceTerms: Uint32Array;
-      sentenceOffsets: Uint32Array;
-      titleTerms: Uint32Array;
-      titleOffsets: Uint32Array;
-      articleStarts: Uint32Array;
-    },
-  ) {
-    this.articles = articles;
+  private constructor(miniSearch: MiniSearch<ArticleDoc>) {
     this.miniSearch = miniSearch;
-    this.terms = data.terms;
-    this.surfaces = data.surfaces;
-    this.vocab = new Map(data.terms.map((t, i) => [t, i]));
-    this.df = data.df;
-    this.articleDf = data.articleDf;
-    this.sentenceTerms = data.sentenceTerms;
-    this.sentenceOffsets = data.sentenceOffsets;
-    this.titleTerms = data.titleTerms;
-    this.titleOffsets = data.titleOffsets;
-    this.articleStarts = data.articleStarts;
-    this.sentenceCount = data.sentenceOffsets.length - 1;
-    this.avgLength = this.sentenceCount > 0 ? data.sentenceTerms.length / this.sentenceCount : 1;
   }
 
-  /** Indexes the sentences of `articles` (in the given order). */
+  /** Indexes the sentences of `articles` (in the given order). Ids must be unique. */
   static build(articles: readonly Article[]): NewsIndex {
-    const vocab = new Map<string, number>();
-    const terms: string[] = [];
-    const surfaces: string[] = [];
-    const dfCounts: number[] = [];
-    const articleDfCounts: number[] = [];
-    const sentenceTerms: number[] = [];
-    const sentenceOffsets: number[] = [0];
-    const titleTerms: number[] = [];
-    const titleOffsets: number[] = [0];
-    const articleStarts: number[] = [];
-    const miniSearch = miniSearchFor();
-    const docs: { id: number; title: string; text: string }[] = [];
-
-    const idOf = (term: string, surface: string): number => {
-      let id = vocab.get(term);
-      if (id === undefined) {
-        id = terms.length;
-        vocab.set(term, id);
-        terms.push(term);
-        surfaces.push(surface.toLowerCase());
-        dfCounts.push(0);
-        articleDfCounts.push(0);
-      }
-      return id;
-    };
-    const termsOf = (text: string, into: number[]): string[] => {
-      const out: string[] = [];
-      for (const token of tokenize(text)) {
-        for (const term of normalizeTerm(token.word)) {
-          into.push(idOf(term, token.word));
-          out.push(term);
-        }
-      }
-      return out;
-    };
-
-    let sentenceNo = 0;
-    articles.forEach((article, a) => {
-      articleStarts.push(sentenceNo);
-      const titleWords = termsOf(article.title, titleTerms);
-      titleOffsets.push(titleTerms.length);
-      const textWords: string[] = [];
-      const articleFirst = sentenceTerms.length;
-      for (const sentence of article.sentences) {
-        const start = sentenceTerms.length;
-        for (const w of termsOf(sentence.text, sentenceTerms)) textWords.push(w);
-        const seen = new Set<number>();
-        for (let i = start; i < sentenceTerms.length; i++) {
-          const id = sentenceTerms[i]!;
-          if (!seen.has(id)) {
-            seen.add(id);
-            dfCounts[id]!++;
-          }
-        }
-        sentenceOffsets.push(sentenceTerms.length);
-        sentenceNo++;
-      }
-      const inArticle = new Set<number>();
-      for (let i = articleFirst; i < sentenceTerms.length; i++) inArticle.add(sentenceTerms[i]!);
-      for (const id of inArticle) articleDfCounts[id]!++;
-      docs.push({ id: a, title: titleWords.join(" "), text: textWords.join(" ") });
-    });
-    articleStarts.push(sentenceNo);
-    miniSearch.addAll(docs);
-
-    return new NewsIndex(articles, miniSearch, {
-      terms,
-      surfaces,
-      df: Uint32Array.from(dfCounts),
-      articleDf: Uint32Array.from(articleDfCounts),
-      sentenceTerms: Uint32Array.from(sentenceTerms),
-      sentenceOffsets: Uint32Array.from(sentenceOffsets),
-      titleTerms: Uint32Array.from(titleTerms),
-      titleOffsets: Uint32Array.from(titleOffsets),
-      articleStarts: Uint32Array.from(articleStarts),
-    });
+    const index = new NewsIndex(new MiniSearch<ArticleDoc>(MINISEARCH_OPTIONS));
+    const docs: ArticleDoc[] = [];
+    for (const article of articles) docs.push(index.insert(article));
+    index.miniSearch.addAll(docs);
+    return index;
   }
 
-  /** The index's state for the cache; `articles` must be stored alongside by the caller. */
+  /** The articles, in index order (removed ones left out). */
+  get articles(): readonly Article[] {
+    if (this.live === null) this.live = this.slots.filter((s): s is Slot => s !== null).map((s) => s.article);
+    return this.live;
+  }
+
+  /** The article in slot `slot` (as `Hit.article` names it). */
+  slotArticle(slot: number): Article {
+    const s = this.slots[slot];
+    if (!s) throw new Error(`index: no article in slot ${slot}`);
+    return s.article;
+  }
+
+  has(id: string): boolean {
+    return this.slotOf.has(id);
+  }
+
+  /** Adds an article whose id is not in the index yet. */
+  add(article: Article): void {
+    if (this.slotOf.has(article.id)) throw new Error(`index: ${article.id} is already indexed; use replace`);
+    this.miniSearch.add(this.insert(article));
+  }
+
+  /** Removes an article by id; false when it was not there. */
+  remove(id: string): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    const s = this.slots[slot]!;
+    this.miniSearch.discard(slot);
+    for (let i = 0; i < s.article.sentences.length; i++) {
+      for (const t of new Set(s.terms.subarray(s.offsets[i]!, s.offsets[i + 1]!))) this.df[t]!--;
+    }
+    for (const t of new Set(s.terms)) this.articleDf[t]!--;
+    this.sentenceCount -= s.article.sentences.length;
+    this.termTotal -= s.terms.length;
+    this.slots[slot] = null;
+    this.slotOf.delete(id);
+    this.live = null;
+    return true;
+  }
+
+  /** Adds an article, or replaces the one with the same id. */
+  replace(article: Article): void {
+    this.remove(article.id);
+    this.add(article);
+  }
+
+  private termId(term: string, surface: string): number {
+    let id = this.vocab.get(term);
+    if (id === undefined) {
+      id = this.terms.length;
+      this.vocab.set(term, id);
+      this.terms.push(term);
+      this.surfaces.push(surface.toLowerCase());
+      this.df.push(0);
+      this.articleDf.push(0);
+    }
+    return id;
+  }
+
+  private termIds(text: string, into: number[]): void {
+    for (const token of tokenize(text)) {
+      for (const term of normalizeTerm(token.word)) into.push(this.termId(term, token.word));
+    }
+  }
+
+  /** Records an article's terms and statistics; returns its MiniSearch document (not yet added). */
+  private insert(article: Article): ArticleDoc {
+    if (this.slotOf.has(article.id)) throw new Error(`index: duplicate article id ${article.id}`);
+    const terms: number[] = [];
+    const offsets: number[] = [0];
+    for (const sentence of article.sentences) {
+      const start = terms.length;
+      this.termIds(sentence.text, terms);
+      for (const t of new Set(terms.slice(start))) this.df[t]!++;
+      offsets.push(terms.length);
+    }
+    for (const t of new Set(terms)) this.articleDf[t]!++;
+    const title: number[] = [];
+    this.termIds(article.title, title);
+    const slot = this.slots.length;
+    this.slots.push({
+      article,
+      terms: Uint32Array.from(terms),
+      offsets: Uint32Array.from(offsets),
+      title: Uint32Array.from(title),
+    });
+    this.slotOf.set(article.id, slot);
+    this.sentenceCount += article.sentences.length;
+    this.termTotal += terms.length;
+    this.live = null;
+    return {
+      id: slot,
+      title: title.map((t) => this.terms[t]!).join(" "),
+      text: terms.map((t) => this.terms[t]!).join(" "),
+    };
+  }
+
+  /** The index's state for the cache; the caller stores `articles` alongside, in the same order. */
   toJSON(): SerializedIndex {
+    const live = this.slots
+      .map((s, i) => [s, i] as const)
+      .filter((e): e is readonly [Slot, number] => e[0] !== null);
+    const lengths: number[] = [];
+    const titleLengths: number[] = [];
+    let total = 0;
+    let titleTotal = 0;
+    for (const [s] of live) {
+      lengths.push(s.article.sentences.length);
+      for (let i = 0; i < s.article.sentences.length; i++) lengths.push(s.offsets[i + 1]! - s.offsets[i]!);
+      titleLengths.push(s.title.length);
+      total += s.terms.length;
+      titleTotal += s.title.length;
+    }
+    const sentenceTerms = new Uint32Array(total);
+    const titleTerms = new Uint32Array(titleTotal);
+    let at = 0;
+    let titleAt = 0;
+    for (const [s] of live) {
+      sentenceTerms.set(s.terms, at);
+      at += s.terms.length;
+      titleTerms.set(s.title, titleAt);
+      titleAt += s.title.length;
+    }
     return {
       version: INDEX_VERSION,
       terms: this.terms,
       surfaces: this.surfaces,
-      df: encode(this.df),
-      articleDf: encode(this.articleDf),
-      sentenceTerms: encode(this.sentenceTerms),
-      sentenceOffsets: encode(this.sentenceOffsets),
-      titleTerms: encode(this.titleTerms),
-      titleOffsets: encode(this.titleOffsets),
-      articleStarts: Array.from(this.articleStarts),
+      df: encode(Uint32Array.from(this.df)),
+      articleDf: encode(Uint32Array.from(this.articleDf)),
+      slots: encode(Uint32Array.from(live.map(([, i]) => i))),
+      sentenceTerms: encode(sentenceTerms),
+      sentenceLengths: encode(Uint32Array.from(lengths)),
+      titleTerms: encode(titleTerms),
+      titleLengths: encode(Uint32Array.from(titleLengths)),
       articles: JSON.stringify(this.miniSearch),
     };
   }
@@ -310,38 +353,47 @@ export class NewsIndex {
   static fromJSON(json: SerializedIndex, articles: readonly Article[]): NewsIndex {
     if (json.version !== INDEX_VERSION)
       throw new Error(`index: cache version ${json.version} is not ${INDEX_VERSION}`);
-    const articleStarts = Uint32Array.from(json.articleStarts);
-    const sentenceOffsets = decode(json.sentenceOffsets);
-    const titleOffsets = decode(json.titleOffsets);
-    const df = decode(json.df);
-    const total = articles.reduce((n, a) => n + a.sentences.length, 0);
-    if (
-      articleStarts.length !== articles.length + 1 ||
-      sentenceOffsets.length !== total + 1 ||
-      titleOffsets.length !== articles.length + 1 ||
-      df.length !== json.terms.length
-    ) {
-      throw new Error("index: cache does not match the knowledge");
-    }
     if (typeof json.articles !== "string") throw new Error("index: cache has no article index");
-    const miniSearch = MiniSearch.loadJSON(json.articles, {
-      fields: ["title", "text"],
-      idField: "id",
-      tokenize: splitSpaces,
-      processTerm: (t) => t,
-      searchOptions: { tokenize: splitSpaces, processTerm: (t) => t },
+    const slots = decode(json.slots);
+    const lengths = decode(json.sentenceLengths);
+    const titleLengths = decode(json.titleLengths);
+    const sentenceTerms = decode(json.sentenceTerms);
+    const titleTerms = decode(json.titleTerms);
+    const df = decode(json.df);
+    const articleDf = decode(json.articleDf);
+    const mismatch = () => new Error("index: cache does not match the knowledge");
+    if (slots.length !== articles.length || titleLengths.length !== articles.length) throw mismatch();
+    if (df.length !== json.terms.length || articleDf.length !== json.terms.length) throw mismatch();
+
+    const index = new NewsIndex(MiniSearch.loadJSON<ArticleDoc>(json.articles, MINISEARCH_OPTIONS));
+    json.terms.forEach((t, i) => {
+      index.vocab.set(t, i);
     });
-    return new NewsIndex(articles, miniSearch, {
-      terms: json.terms,
-      surfaces: json.surfaces,
-      df,
-      articleDf: decode(json.articleDf),
-      sentenceTerms: decode(json.sentenceTerms),
-      sentenceOffsets,
-      titleTerms: decode(json.titleTerms),
-      titleOffsets,
-      articleStarts,
+    index.terms.push(...json.terms);
+    index.surfaces.push(...json.surfaces);
+    index.df.push(...df);
+    index.articleDf.push(...articleDf);
+    let l = 0;
+    let at = 0;
+    let titleAt = 0;
+    articles.forEach((article, k) => {
+      const n = lengths[l++];
+      if (n !== article.sentences.length) throw mismatch();
+      const offsets = new Uint32Array(n + 1);
+      for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + lengths[l++]!;
+      const terms = sentenceTerms.subarray(at, at + offsets[n]!);
+      at += offsets[n]!;
+      const title = titleTerms.subarray(titleAt, titleAt + titleLengths[k]!);
+      titleAt += titleLengths[k]!;
+      const slot = slots[k]!;
+      while (index.slots.length < slot) index.slots.push(null);
+      index.slots.push({ article, terms, offsets, title });
+      index.slotOf.set(article.id, slot);
+      index.sentenceCount += n;
+      index.termTotal += terms.length;
     });
+    if (at !== sentenceTerms.length || l !== lengths.length) throw mismatch();
+    return index;
   }
 
   get sentenceTotal(): number {
@@ -376,7 +428,7 @@ export class NewsIndex {
       bm25: r.articleBm25,
       fuzzy: (term) => (this.vocab.has(term) || term.length < 4 ? false : term.length >= 8 ? 2 : 1),
       maxFuzzy: 2,
-      ...(visible ? { filter: (result) => visible(this.articles[result.id as number]!) } : {}),
+      ...(visible ? { filter: (result) => visible(this.slotArticle(result.id as number)) } : {}),
     });
     if (articleHits.length === 0) {
       return { ...empty, unknownWords: unknown.map((t) => this.surfaceOf(t) ?? t) };
@@ -416,31 +468,27 @@ export class NewsIndex {
     const top = articleHits[0]!.score;
     const ownTf = new Float64Array(termIds.length);
 
+    const avgLength = this.sentenceCount > 0 ? this.termTotal / this.sentenceCount : 1;
     for (const articleHit of articleHits.slice(0, r.candidates)) {
       const a = articleHit.id as number;
+      const slot = this.slots[a]!;
       const articleBoost = r.articleWeight * (articleHit.score / top);
-      const first = this.articleStarts[a]!;
-      const last = this.articleStarts[a + 1]!;
-      const titleMatch = this.presence(
-        this.titleTerms,
-        this.titleOffsets[a]!,
-        this.titleOffsets[a + 1]!,
-        termIds,
-      );
-      const presence: Uint8Array[] = [];
+      const n = slot.article.sentences.length;
+      const titleMatch = presence(slot.title, 0, slot.title.length, termIds);
+      const masks: Uint8Array[] = [];
       const spread = new Float64Array(termIds.length);
-      for (let s = first; s < last; s++) {
-        const mask = this.presenceMask(s, termIds);
-        presence.push(mask);
+      for (let s = 0; s < n; s++) {
+        const mask = presence(slot.terms, slot.offsets[s]!, slot.offsets[s + 1]!, termIds);
+        masks.push(mask);
         for (let k = 0; k < termIds.length; k++) spread[k]! += mask[k]!;
       }
-      const localIdf = termIdf.map((idf, k) => idf * (1 - (r.topicDiscount * spread[k]!) / (last - first)));
-      for (let s = first; s < last; s++) {
-        const start = this.sentenceOffsets[s]!;
-        const end = this.sentenceOffsets[s + 1]!;
+      const localIdf = termIdf.map((idf, k) => idf * (1 - (r.topicDiscount * spread[k]!) / n));
+      for (let s = 0; s < n; s++) {
+        const start = slot.offsets[s]!;
+        const end = slot.offsets[s + 1]!;
         ownTf.fill(0);
         for (let i = start; i < end; i++) {
-          const k = termIds.indexOf(this.sentenceTerms[i]!);
+          const k = termIds.indexOf(slot.terms[i]!);
           if (k >= 0) ownTf[k]!++;
         }
         const len = end - start;
@@ -448,12 +496,11 @@ export class NewsIndex {
         for (let k = 0; k < termIds.length; k++) {
           const tf = ownTf[k]!;
           if (tf > 0)
-            own +=
-              (localIdf[k]! * (tf * (r.k1 + 1))) / (tf + r.k1 * (1 - r.b + (r.b * len) / this.avgLength));
+            own += (localIdf[k]! * (tf * (r.k1 + 1))) / (tf + r.k1 * (1 - r.b + (r.b * len) / avgLength));
         }
-        const prev = s > first ? presence[s - first - 1]! : undefined;
-        const next = s + 1 < last ? presence[s - first + 1]! : undefined;
-        const anaphoric = ANAPHOR.test(this.articles[a]!.sentences[s - first]!.text);
+        const prev = s > 0 ? masks[s - 1]! : undefined;
+        const next = s + 1 < n ? masks[s + 1]! : undefined;
+        const anaphoric = ANAPHOR.test(slot.article.sentences[s]!.text);
         let around = 0;
         const covered = new Set<string>();
         for (let k = 0; k < termIds.length; k++) {
@@ -479,7 +526,7 @@ export class NewsIndex {
         for (const c of covered) coveredMass += sourceMass.get(c) ?? 0;
         hits.push({
           article: a,
-          sentence: s - first,
+          sentence: s,
           score: own + around + articleBoost,
           coverage: totalMass > 0 ? coveredMass / totalMass : 0,
         });
@@ -508,19 +555,6 @@ export class NewsIndex {
       postings += k.df;
     }
     return out;
-  }
-
-  private presenceMask(s: number, termIds: number[]): Uint8Array {
-    return this.presence(this.sentenceTerms, this.sentenceOffsets[s]!, this.sentenceOffsets[s + 1]!, termIds);
-  }
-
-  private presence(store: Uint32Array, start: number, end: number, termIds: number[]): Uint8Array {
-    const mask = new Uint8Array(termIds.length);
-    for (let i = start; i < end; i++) {
-      const k = termIds.indexOf(store[i]!);
-      if (k >= 0) mask[k] = 1;
-    }
-    return mask;
   }
 
   /** A readable word for an index term (the first form it was seen in). */
