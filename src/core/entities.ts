@@ -162,7 +162,7 @@ export function buildEntityTable(
     const name = canonical(b);
     const seen = new Set([fold(name)]);
     const aliases = [...b.surfaces.entries()]
-      .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
       .map(([s]) => s)
       .filter((s) => {
         const f = fold(s);

@@ -35,8 +35,11 @@ import {
 export type EntityKind = "person" | "organization" | "place" | "group";
 export type MentionVia = "name" | "descriptor" | "pronoun";
 
+const ASCII = /^[ -_a-~]*$/;
+
 /** Lower case, no diacritics, straight apostrophes. */
 export function fold(text: string): string {
+  if (ASCII.test(text)) return text.toLowerCase();
   return text
     .normalize("NFKD")
     .replace(/\p{M}/gu, "")
@@ -46,9 +49,8 @@ export function fold(text: string): string {
 
 /** The words of a name as compared: folded, possessive dropped, hyphens and dots split. */
 export function nameWords(name: string): string[] {
-  return fold(name)
-    .replace(/'s\b/g, "")
-    .replace(/[^\p{L}\p{N}'&]+/gu, " ")
+  const f = fold(name).replace(/'s\b/g, "");
+  return (ASCII.test(f) ? f.replace(/[^a-z0-9'&]+/g, " ") : f.replace(/[^\p{L}\p{N}'&]+/gu, " "))
     .replace(/'/g, "")
     .split(" ")
     .filter((w) => w.length > 0);

@@ -80,6 +80,7 @@ const VIAS: readonly MentionVia[] = ["name", "descriptor", "pronoun"];
 const KINDS: readonly EntityKind[] = ["person", "organization", "place", "group"];
 const LABEL_MAX = 100;
 const SHORT_PREFIX = 2;
+const ENTITY_CACHE = 256;
 
 /** The forms a query is compared in: folded words, and the same without particles/initials. */
 export function queryKeys(query: string): string[] {
@@ -144,6 +145,10 @@ function samePrefixish(a: string, b: string): boolean {
   return a.charCodeAt(0) === b.charCodeAt(0) || a.charCodeAt(1) === b.charCodeAt(1);
 }
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function allowedTypos(length: number): number {
   if (length <= 3) return 0;
   if (length <= 5) return 1;
@@ -154,25 +159,32 @@ function label(name: string): string {
   return name.length <= LABEL_MAX ? name : `${name.slice(0, LABEL_MAX - 1)}…`;
 }
 
+interface SearchIndex {
+  /** folded alias key → entity numbers */
+  readonly aliasIndex: Map<string, number[]>;
+  /** folded alias keys, sorted, for prefix search */
+  readonly sortedKeys: string[];
+  /** folded keys grouped by length, for typo search */
+  readonly byLength: Map<number, string[]>;
+  /** entity numbers by count, descending */
+  readonly byCount: number[];
+  /** for prefixes of 1–2 characters: entity numbers by count, descending */
+  readonly shortPrefixes: Map<string, Int32Array>;
+}
+
 export class EntityTable {
   readonly #articles: readonly string[];
   readonly #articleIndex: Map<string, number>;
   readonly #records: readonly EntityRecord[];
   readonly #byId: Map<string, number>;
-  /** folded alias key → entity numbers */
-  readonly #aliasIndex = new Map<string, number[]>();
-  /** folded alias keys, sorted, for prefix search */
-  readonly #sortedKeys: string[];
-  /** folded keys grouped by length, for typo search */
-  readonly #byLength = new Map<number, string[]>();
   /** sentences mentioning each entity */
   readonly #counts: Int32Array;
   /** distinct article indexes per entity with their mention counts: [article, count, …] */
   readonly #perArticle: Int32Array[];
-  /** entity numbers by count, descending */
-  readonly #byCount: number[];
-  /** for prefixes of 1–2 characters: entity numbers by count, descending */
-  readonly #shortPrefixes = new Map<string, Int32Array>();
+  /** search structures, built on first use (or by `warm()`) so that restoring from cache stays fast */
+  #searchIndex: SearchIndex | null = null;
+  /** recently materialised entities (immutable, so safe to share) */
+  readonly #cache = new Map<number, Entity>();
 
   constructor(articles: readonly string[], records: readonly EntityRecord[]) {
     this.#articles = articles;
@@ -183,15 +195,34 @@ export class EntityTable {
     this.#perArticle = [];
     records.forEach((r, i) => {
       this.#counts[i] = r.m.length / 3;
-      const per = new Map<number, number>();
-      for (let k = 0; k < r.m.length; k += 3) per.set(r.m[k]!, (per.get(r.m[k]!) ?? 0) + 1);
-      const flat = new Int32Array(per.size * 2);
-      let k = 0;
-      for (const [a, c] of per) {
-        flat[k++] = a;
-        flat[k++] = c;
+      // mentions are sorted by article: count runs
+      let runs = 0;
+      for (let k = 0; k < r.m.length; k += 3) if (k === 0 || r.m[k] !== r.m[k - 3]) runs++;
+      const flat = new Int32Array(runs * 2);
+      let n = -2;
+      for (let k = 0; k < r.m.length; k += 3) {
+        if (k === 0 || r.m[k] !== r.m[k - 3]) {
+          n += 2;
+          flat[n] = r.m[k]!;
+        }
+        flat[n + 1]!++;
       }
       this.#perArticle.push(flat);
+    });
+  }
+
+  /** Builds the search structures now; otherwise the first `find`/`suggest` builds them. */
+  warm(): void {
+    this.#search();
+  }
+
+  #search(): SearchIndex {
+    if (this.#searchIndex !== null) return this.#searchIndex;
+    const records = this.#records;
+    const aliasIndex = new Map<string, number[]>();
+    const byLength = new Map<number, string[]>();
+    const shortPrefixes = new Map<string, Int32Array>();
+    records.forEach((r, i) => {
       const keys = new Set<string>();
       for (const alias of [r.name, ...r.aliases]) for (const key of queryKeys(alias)) keys.add(key);
       if (r.kind === "person") {
@@ -199,24 +230,24 @@ export class EntityTable {
         if (words.length > 1) keys.add(words[words.length - 1]!);
       }
       for (const key of keys) {
-        const list = this.#aliasIndex.get(key);
-        if (list === undefined) this.#aliasIndex.set(key, [i]);
+        const list = aliasIndex.get(key);
+        if (list === undefined) aliasIndex.set(key, [i]);
         else if (!list.includes(i)) list.push(i);
       }
     });
-    this.#sortedKeys = [...this.#aliasIndex.keys()].sort();
-    for (const key of this.#sortedKeys) {
-      const bucket = this.#byLength.get(key.length);
-      if (bucket === undefined) this.#byLength.set(key.length, [key]);
+    const sortedKeys = [...aliasIndex.keys()].sort();
+    for (const key of sortedKeys) {
+      const bucket = byLength.get(key.length);
+      if (bucket === undefined) byLength.set(key.length, [key]);
       else bucket.push(key);
     }
-    this.#byCount = records.map((_, i) => i).sort((a, b) => this.#compareByCount(a, b));
+    const byCount = records.map((_, i) => i).sort((a, b) => this.#compareByCount(a, b));
     const rank = new Int32Array(records.length);
-    this.#byCount.forEach((i, r) => {
+    byCount.forEach((i, r) => {
       rank[i] = r;
     });
     const short = new Map<string, Set<number>>();
-    for (const [key, ids] of this.#aliasIndex) {
+    for (const [key, ids] of aliasIndex) {
       for (let len = 1; len <= Math.min(SHORT_PREFIX, key.length); len++) {
         const p = key.slice(0, len);
         let set = short.get(p);
@@ -228,15 +259,39 @@ export class EntityTable {
       }
     }
     for (const [p, set] of short)
-      this.#shortPrefixes.set(
+      shortPrefixes.set(
         p,
         Int32Array.from(set).sort((a, b) => rank[a]! - rank[b]!),
       );
+    this.#searchIndex = { aliasIndex, sortedKeys, byLength, byCount, shortPrefixes };
+    return this.#searchIndex;
+  }
+
+  get #aliasIndex(): Map<string, number[]> {
+    return this.#search().aliasIndex;
+  }
+
+  get #sortedKeys(): string[] {
+    return this.#search().sortedKeys;
+  }
+
+  get #byLength(): Map<number, string[]> {
+    return this.#search().byLength;
+  }
+
+  get #byCount(): number[] {
+    return this.#search().byCount;
+  }
+
+  get #shortPrefixes(): Map<string, Int32Array> {
+    return this.#search().shortPrefixes;
   }
 
   #compareByCount(a: number, b: number): number {
     return (
-      this.#counts[b]! - this.#counts[a]! || this.#records[a]!.name.localeCompare(this.#records[b]!.name)
+      this.#counts[b]! - this.#counts[a]! ||
+      compareText(this.#records[a]!.name, this.#records[b]!.name) ||
+      a - b
     );
   }
 
@@ -262,6 +317,15 @@ export class EntityTable {
   }
 
   #entity(i: number): Entity {
+    const cached = this.#cache.get(i);
+    if (cached !== undefined) return cached;
+    const e = this.#materialise(i);
+    if (this.#cache.size >= ENTITY_CACHE) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(i, e);
+    return e;
+  }
+
+  #materialise(i: number): Entity {
     const r = this.#records[i]!;
     const mentions: EntityMention[] = [];
     for (let k = 0, n = 0; k < r.m.length; k += 3, n++) {
