@@ -145,6 +145,8 @@ export interface FeedPollerOptions {
   readonly initialItems?: number;
   /** Remembered item keys per feed (default 2000). */
   readonly maxSeen?: number;
+  /** Feeds one server may follow (default 20). */
+  readonly maxFeedsPerGuild?: number;
   /** Attempts per item before giving up on it (default 3). */
   readonly maxItemRetries?: number;
   readonly now?: () => number;
@@ -169,6 +171,7 @@ export const FEED_DEFAULTS = {
   initialItems: 3,
   maxSeen: 2000,
   maxItemRetries: 3,
+  maxFeedsPerGuild: 20,
 } as const;
 
 interface StateFile {
@@ -304,6 +307,13 @@ export class FeedPoller {
     const parsed = parseFetchUrl(url).href;
     const key = feedKey(parsed, options.guildId);
     if (this.#feeds.has(key)) throw new IngestError("duplicate", `feed: ${parsed} is already followed here`);
+    const max = this.#options.maxFeedsPerGuild ?? FEED_DEFAULTS.maxFeedsPerGuild;
+    if (this.list(options.guildId).length >= max) {
+      throw new IngestError(
+        "rate-limited",
+        `feed: this server already follows ${max} feeds; remove one first`,
+      );
+    }
     const now = this.#now();
     const record: FeedRecord = {
       url: parsed,

@@ -311,6 +311,17 @@ describe("FeedPoller", () => {
     await expect(feeds.removeFeed(news.feedUrl, GUILD)).rejects.toThrow(/is not followed here/);
   });
 
+  it("GIVEN a server at its feed limit WHEN it adds another THEN it is refused", async () => {
+    const news = await site(["a"]);
+    const { feeds } = poller([news.server.hostPort], clock(), { maxFeedsPerGuild: 2 });
+    await feeds.addFeed(`${news.feedUrl}?1`, { guildId: GUILD, check: false });
+    await feeds.addFeed(`${news.feedUrl}?2`, { guildId: GUILD, check: false });
+    await expect(feeds.addFeed(`${news.feedUrl}?3`, { guildId: GUILD, check: false })).rejects.toThrow(
+      "feed: this server already follows 2 feeds; remove one first",
+    );
+    await feeds.addFeed(`${news.feedUrl}?3`, { guildId: "444444444444444444", check: false });
+  });
+
   it("GIVEN an item whose page keeps failing WHEN polled THEN it is retried up to 3 times and then given up; duplicates are not retried", async () => {
     const news = await site(["a", "b"]);
     const time = clock();
