@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
-import { ApplicationCommandOptionType, ChannelType, REST } from "discord.js";
+import { ApplicationCommandOptionType, ChannelType } from "discord.js";
 import { DigitalDiscord } from "discord-digital-twin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployCommands } from "../../src/discord/deploy.ts";
 import { ackOf, message } from "./twin.ts";
 
 let discord: DigitalDiscord;
@@ -12,14 +11,50 @@ beforeAll(async () => {
     users: [{ username: "u" }],
   });
   await discord.start();
-  await deployCommands({
-    rest: new REST({ api: discord.restUrl }).setToken(discord.botToken),
-    applicationId: discord.botUserId,
-    guildId: discord.guildId,
-  });
 });
-afterAll(async () => {
-  await discord?.stop();
+
+/** Runs `npm run deploy`'s entry point without blocking this process (which serves the twin). */
+function deploy(
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/discord/deploy-main.ts"], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("exit", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe("npm run deploy", () => {
+  it("GIVEN no token or application id THEN it exits 1 naming both keys", async () => {
+    const r = await deploy({});
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/DISCORD_TOKEN[\s\S]*DISCORD_APPLICATION_ID/);
+  });
+
+  it("GIVEN the token, application and guild THEN it registers the six commands to that server", async () => {
+    const r = await deploy({
+      DISCORD_TOKEN: discord.botToken,
+      DISCORD_APPLICATION_ID: discord.botUserId,
+      DISCORD_GUILD_ID: discord.guildId,
+      DISCORD_API_URL: discord.restUrl,
+      LOG_LEVEL: "silent",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `Registered ask, who, summary, articles, help, Find sources to server ${discord.guildId}`,
+    );
+    expect(await discord.prisma.applicationCommand.count({ where: { guildId: discord.guildId } })).toBe(6);
+  });
 });
 
 describe("bot process", () => {
