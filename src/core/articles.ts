@@ -409,7 +409,7 @@ function normaliseText(file: string, content: string): string {
 /** Invisible characters that split words for search: soft hyphen, zero-width space, word joiner, stray BOMs. */
 const INVISIBLE = /[\u00AD\u200B\u2060\uFEFF]/g;
 /** Control characters other than tab and newline. */
-const CONTROL = /(?![\t\n])\p{Cc}/gu;
+const CONTROL = /[^\P{Cc}\t\n]/gu;
 
 const NAMED_ENTITIES: Record<string, string> = {
   amp: "&",

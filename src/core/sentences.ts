@@ -296,17 +296,16 @@ export function splitSentences(paragraph: string): string[] {
       push(text);
       continue;
     }
+    // `pending` is the sentence being built from raw segments (each keeps its trailing space, so merging
+    // segments reproduces the text exactly, also where ICU broke without a space: `"Why?"he asked`).
     let pending = "";
     for (const segment of segments(text)) {
-      if (segment.trim() === "") {
+      const piece = segment.trim();
+      if (pending.trim() === "" || piece === "" || isFalseBoundary(pending.trimEnd(), piece)) {
         pending += segment;
-        continue;
-      }
-      if (pending.trim() !== "" && !isFalseBoundary(pending.trim(), segment.trim())) {
+      } else {
         push(pending.trim());
         pending = segment;
-      } else {
-        pending += segment;
       }
     }
     if (pending.trim() !== "") push(pending.trim());
