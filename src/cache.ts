@@ -98,6 +98,40 @@ export function writeAtomic(path: string, bytes: Uint8Array): void {
   }
 }
 
+/** The fingerprint of a set of knowledge folders' content (what the cache is keyed by). */
+export async function fingerprintFolders(dirs: readonly string[]): Promise<string> {
+  const prints: string[] = [];
+  for (const dir of dirs) prints.push(await fingerprintKnowledge(dir));
+  return prints.length === 1 ? prints[0]! : createHash("sha256").update(prints.join(",")).digest("hex");
+}
+
+/**
+ * Writes the cache for `dirs` (atomically). Failures are logged, never thrown: the next start rebuilds.
+ */
+export function saveCache(
+  desk: Newsdesk,
+  warnings: readonly KnowledgeWarning[],
+  fingerprint: string,
+  options: { cacheDir: string; dirs: readonly string[]; logger?: Logger },
+): void {
+  const path = cachePath(options.cacheDir, options.dirs);
+  try {
+    mkdirSync(options.cacheDir, { recursive: true });
+    const file: CacheFile = {
+      version: CACHE_VERSION,
+      fingerprint,
+      articles: [...desk.articles],
+      warnings: [...warnings],
+      snapshot: desk.toJSON(),
+    };
+    writeAtomic(path, serialize(file));
+  } catch (err) {
+    (options.logger ?? silentLogger).warn(
+      `cache: ${path}: could not be written (${(err as Error).message}); the next start rebuilds`,
+    );
+  }
+}
+
 /**
  * Loads the knowledge folder `dir` and its index, using the cache when it is current.
  *
@@ -114,10 +148,7 @@ export async function openKnowledge(
   const logger = options.logger ?? silentLogger;
   const cacheDir = options.cacheDir === undefined ? ".cache" : options.cacheDir;
   const prefix = prefixes(dirs);
-  const prints: string[] = [];
-  for (const dir of dirs) prints.push(await fingerprintKnowledge(dir));
-  const fingerprint =
-    prints.length === 1 ? prints[0]! : createHash("sha256").update(prints.join(",")).digest("hex");
+  const fingerprint = await fingerprintFolders(dirs);
   const path = cacheDir === null ? null : cachePath(cacheDir, dirs);
 
   if (path) {
@@ -154,23 +185,7 @@ export async function openKnowledge(
   const loadMs = performance.now() - started;
   const desk = Newsdesk.build(articles, options.desk);
   const buildMs = performance.now() - started - loadMs;
-  if (path && cacheDir) {
-    try {
-      mkdirSync(cacheDir, { recursive: true });
-      const file: CacheFile = {
-        version: CACHE_VERSION,
-        fingerprint,
-        articles: [...desk.articles],
-        warnings,
-        snapshot: desk.toJSON(),
-      };
-      writeAtomic(path, serialize(file));
-    } catch (err) {
-      logger.warn(
-        `cache: ${path}: could not be written (${(err as Error).message}); the next start rebuilds`,
-      );
-    }
-  }
+  if (cacheDir !== null) saveCache(desk, warnings, fingerprint, { cacheDir, dirs, logger });
   const totalMs = performance.now() - started;
   return { desk, warnings, fingerprint, cached: false, timings: { loadMs, buildMs, totalMs } };
 }

@@ -286,3 +286,18 @@ export async function loadKnowledge(
   for (const w of warnings) logger.warn(`knowledge: ${w.file}: ${w.reason}`);
   return { articles, warnings, fingerprint: fingerprintOf(raws, problems, guild, maxBytes) };
 }
+
+/**
+ * Loads one file of the knowledge folder, for live reload: its article, or why it cannot be loaded.
+ * `file` is relative to `dir`, with posix separators.
+ */
+export function loadArticleFile(
+  dir: string,
+  file: string,
+  options: Pick<LoadKnowledgeOptions, "maxBytes" | "guild"> = {},
+): { article: Article } | { warning: KnowledgeWarning } {
+  const result = parseOne(readOne(dir, file, options.maxBytes ?? DEFAULT_MAX_BYTES), options.guild ?? null);
+  return result.kind === "article"
+    ? { article: result.article }
+    : { warning: { file: result.file, reason: result.reason } };
+}

@@ -6,9 +6,10 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { runConsole } from "./console.ts";
 import { type AppLogger, createLogger } from "./log.ts";
 import { ansiStyle } from "./render/text.ts";
+import { watchKnowledge } from "./watch.ts";
 
 export interface Started {
-  readonly mode: "discord" | "console";
+  readonly mode: "discord" | "console" | "http" | "shards";
   /** Resolves when the process should exit (console closed); stops the bot when called. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
@@ -16,6 +17,16 @@ export interface Started {
 
 /** Starts Newsdesk as `npm start` does; tests call it with their own config. */
 export async function start(config: Config, logger: AppLogger): Promise<Started> {
+  // HTTP interactions endpoint (issue 5): listens before loading, so /readyz can say "not yet".
+  if (config.interactionsPort !== null) {
+    const { startHttpMode } = await import("./http/start.ts");
+    return startHttpMode(config, logger);
+  }
+  // Gateway sharding (issue 5): this process only manages; each shard process loads the knowledge itself.
+  if (config.shardCount !== null && config.discordToken) {
+    const { startShards } = await import("./discord/shard.ts");
+    return startShards(config, logger);
+  }
   const opened = await openKnowledge(config.knowledgeDir, {
     logger,
     onProgress: (done, total) => {
@@ -27,6 +38,12 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
     `knowledge: ${desk.articles.length} articles, ${desk.sentenceCount} sentences from ${config.knowledgeDir}` +
       ` (${opened.cached ? "index cache" : "indexed"} in ${Math.round(opened.timings.totalMs)} ms)`,
   );
+  // Files added, changed or removed in the knowledge folder reach the index without a restart.
+  const watcher = watchKnowledge(config.knowledgeDir, desk, {
+    logger,
+    cacheDir: ".cache",
+    warnings: opened.warnings,
+  });
   if (config.discordToken) {
     const { startBot } = await import("./discord/bot.ts");
     const bot = await startBot({ config, desk, logger });
@@ -40,6 +57,7 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
       done,
       stop: async () => {
         await bot.stop();
+        await watcher.close();
         resolveDone();
       },
     };
@@ -48,7 +66,7 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
     input: process.stdin,
     output: process.stdout,
     ...(process.stdout.isTTY ? { style: ansiStyle } : {}),
-  });
+  }).then(() => watcher.close());
   return {
     mode: "console",
     done,
