@@ -157,13 +157,26 @@ export class RestResponder implements Responder {
     return this.serial(() => this.postFollowUp(body, options.ephemeral));
   }
 
+  /**
+   * The message of the first response. Retried briefly on 404: over the HTTP endpoint Discord creates the
+   * message only after it has read our HTTP response, so an immediate look-up can race it.
+   */
   original(): Promise<{ id: string; channelId: string }> {
     return this.serial(async () => {
-      const message = (await this.rest.get(
-        Routes.webhookMessage(this.interaction.applicationId, this.interaction.token, "@original"),
-        { auth: false },
-      )) as APIMessage;
-      return { id: message.id, channelId: message.channel_id };
+      const route = Routes.webhookMessage(
+        this.interaction.applicationId,
+        this.interaction.token,
+        "@original",
+      );
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const message = (await this.rest.get(route, { auth: false })) as APIMessage;
+          return { id: message.id, channelId: message.channel_id };
+        } catch (err) {
+          if ((err as { status?: number }).status !== 404 || attempt >= 4) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 150 * attempt));
+        }
+      }
     });
   }
 

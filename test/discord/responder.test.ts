@@ -97,3 +97,27 @@ describe("RestResponder", () => {
     expect(b.calls[0]?.body).toEqual({ type: 6 });
   });
 });
+
+describe("RestResponder.original", () => {
+  it("GIVEN Discord has not created the message yet (404) THEN the look-up is retried, and other errors are not", async () => {
+    let tries = 0;
+    const rest = {
+      get: async () => {
+        tries++;
+        if (tries < 3) throw Object.assign(new Error("Unknown Message"), { status: 404 });
+        return { id: "9", channel_id: "8" };
+      },
+    } as unknown as RestClient;
+    await expect(new RestResponder({ rest, interaction }).original()).resolves.toEqual({
+      id: "9",
+      channelId: "8",
+    });
+    expect(tries).toBe(3);
+    const failing = {
+      get: async () => {
+        throw Object.assign(new Error("Forbidden"), { status: 403 });
+      },
+    } as unknown as RestClient;
+    await expect(new RestResponder({ rest: failing, interaction }).original()).rejects.toThrow("Forbidden");
+  });
+});
