@@ -253,6 +253,29 @@ function dropGluedFurniture(paragraph: string): string {
   return paragraph.replace(WIRE_TRAILER, "").replace(GLUED_FURNITURE, "$1");
 }
 
+/**
+ * Rejoins a sentence that a scraper broke across paragraphs: a paragraph without terminal punctuation followed
+ * by one that starts in lowercase (`...Ireland's` + `took the men's title`). A headline before a capitalised
+ * paragraph stays on its own.
+ */
+function joinBrokenParagraphs(paragraphs: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paragraphs) {
+    const last = out.length - 1;
+    if (
+      last >= 0 &&
+      !endsSentence(out[last]!) &&
+      /^\s*\p{Ll}/u.test(p) &&
+      !/^\s*(?:[-*•]|\d+[.)])\s/.test(p)
+    ) {
+      out[last] = `${out[last]!.trimEnd()} ${p.trimStart()}`;
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
 /** Derives a short title from the first sentence: cut on a word boundary near 80 characters. */
 export function deriveTitle(sentence: string, max = 80): string {
   const s = sentence.trim().replace(/\s+/g, " ");
@@ -487,9 +510,9 @@ export function parseArticle(input: { path: string; content: string; guild?: str
 
   let paragraphLines = blocks(lines);
   if (!isMarkdown && paragraphLines.length === 1) paragraphLines = splitWrappedBlock(paragraphLines[0]!);
-  const paragraphs = paragraphLines
-    .map((b) => dropGluedFurniture(b.join("\n")))
-    .filter((p) => p.trim() !== "");
+  const paragraphs = joinBrokenParagraphs(
+    paragraphLines.map((b) => dropGluedFurniture(b.join("\n"))).filter((p) => p.trim() !== ""),
+  );
   const sentences = toSentences(paragraphs);
   if (sentences.length === 0) throw new ArticleError(file, "no sentences");
 
