@@ -318,6 +318,7 @@ export async function saveArticle(
         throw new DuplicateArticleError(`already added: ${what} has the same text`, id);
     }
     await mkdir(folder, { recursive: true });
+    await removeStaleTempFiles(folder); // left by a writer that crashed more than 10 minutes ago
     const stem = `${datePrefix(date)}-${slugify(options.slug ?? title)}`;
     for (let n = 1; n <= 1000; n++) {
       const path = join(folder, n === 1 ? `${stem}.md` : `${stem}-${n}.md`);

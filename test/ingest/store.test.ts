@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -209,6 +209,20 @@ describe("helpers", () => {
     expect(datePrefix(null)).toBe("undated");
     expect(normaliseUrl("https://www.x.example/a/?utm_medium=m&b=2&a=1#f")).toBe("x.example/a?a=1&b=2");
     expect(normaliseUrl("not a url")).toBeNull();
+  });
+
+  it("GIVEN temp files left by a crashed writer WHEN an article is saved THEN only the stale ones are removed", async () => {
+    const folder = join(dir, "guilds", GUILD);
+    await mkdir(folder, { recursive: true });
+    const stale = join(folder, ".old.md.1.abc.tmp");
+    const fresh = join(folder, ".new.md.2.def.tmp");
+    await writeFile(stale, "half an art");
+    await writeFile(fresh, "being written");
+    const old = new Date(Date.now() - 11 * 60_000);
+    await utimes(stale, old, old);
+    await saveArticle(dir, GUILD, article());
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it("GIVEN an existing file WHEN written exclusively THEN EEXIST and no temp file is left", async () => {
