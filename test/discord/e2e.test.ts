@@ -448,6 +448,21 @@ describe.runIf(HAS_PEOPLE)("/who, /summary and autocomplete (need the core's who
     expect(d).toContain("Roles: Russian President");
   });
 
+  it("GIVEN a typo or an unknown name THEN /who finds the person, or says so with suggestions", async () => {
+    const typo = await slash(bob, "who", [str("name", "puttin")]);
+    expect(typo.msg!.embeds[0]!.title).toBe("Vladimir Putin");
+    const unknown = await slash(bob, "who", [str("name", "Zebulon Quaxworth")]);
+    expect(unknown.msg!.embeds[0]!.title).toBeUndefined();
+    expect(unknown.msg!.embeds[0]!.description).toMatch(/Zebulon|know|found|match/i);
+  });
+
+  it("GIVEN /summary with an article picked by autocomplete THEN that article is summarised with its source and date", async () => {
+    const { msg } = await slash(alice, "summary", [str("article", "harbour-dredging")]);
+    expect(msg!.embeds[0]!.title).toBe("Harbour dredging delayed by storms");
+    expect(msg!.embeds[0]!.url).toBe("https://example.org/port/dredging");
+    expect(msg!.embeds[0]!.footer?.text).toBe("Port Gazette · 2025-10-18");
+  });
+
   it("GIVEN /who autocomplete THEN ≤ 25 named choices with counts arrive well inside 3 s", async () => {
     const ack = await autocomplete(bob, "who", "name", "pu");
     expect(ack.type).toBe(8);
