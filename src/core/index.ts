@@ -30,6 +30,8 @@ export interface RankingOptions {
   readonly titleWeight: number;
   /** Weight of the article's stage-1 score (normalised to the best article = 1). */
   readonly articleWeight: number;
+  /** Boost (a fraction of the score, times the share of the question covered) for fuller matches. */
+  readonly coverageWeight: number;
   /** How much less a word counts for choosing a sentence when every sentence of its article has it (0..1). */
   readonly topicDiscount: number;
   /** Weight of a fuzzy (typo) expansion relative to an exact term. */
@@ -54,6 +56,7 @@ export const defaultRanking: RankingOptions = Object.freeze({
   articleWeight: 12,
   fuzzyWeight: 0.6,
   topicDiscount: 0.4,
+  coverageWeight: 1,
   minCoverage: 0.2,
   cueWeight: 0.15,
   k1: 0.4,
@@ -524,11 +527,12 @@ export class NewsIndex {
         if (own === 0) continue;
         let coveredMass = 0;
         for (const c of covered) coveredMass += sourceMass.get(c) ?? 0;
+        const coverage = totalMass > 0 ? coveredMass / totalMass : 0;
         hits.push({
           article: a,
           sentence: s,
-          score: own + around + articleBoost,
-          coverage: totalMass > 0 ? coveredMass / totalMass : 0,
+          score: (own + around + articleBoost) * (1 + r.coverageWeight * coverage),
+          coverage,
         });
       }
     }

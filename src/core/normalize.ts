@@ -16,6 +16,8 @@ export interface Token {
 const WORD = /[\p{L}\p{N}]+(?:['’‘ʼ\-‐‑.][\p{L}\p{N}]+)*/gu;
 const MARKS = /\p{M}+/gu;
 const JOINERS = /['’‘ʼ\-‐‑.]/;
+/** A number, possibly with decimals and a unit ("1.13bn", "3.5", "2,700"): one term, not split. */
+const NUMBER_WITH_UNIT = /^\p{N}[\p{N}.,]*\p{L}{0,3}$/u;
 
 /** Words that carry no meaning for retrieval (question words included). */
 export const STOP_WORDS: ReadonlySet<string> = new Set([
@@ -59,7 +61,7 @@ function stemWord(word: string): string {
 export function normalizeTerm(word: string): string[] {
   let w = foldText(word);
   w = w.replace(/'s$/, "").replace(/'$/, "");
-  if (!JOINERS.test(w) || /^\p{N}/u.test(w)) {
+  if (!JOINERS.test(w) || NUMBER_WITH_UNIT.test(w)) {
     if (w.length === 0 || STOP_WORDS.has(w)) return [];
     if (w.length === 1 && !/\p{N}/u.test(w)) return [];
     return [stemWord(w)];
