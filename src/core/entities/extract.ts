@@ -416,6 +416,8 @@ function roleBefore(
   }
   let from = k + 1;
   while (from <= end && (toks[from]!.low === "and" || toks[from]!.low === "of")) from++;
+  // "between the chancellor and Tony Blair": a role ends right before the name
+  if (end >= 0 && /^(and|of|the|a|an|or)$/.test(toks[end]!.low)) return null;
   if (!head || from > end) return null;
   return { role: sentence.slice(toks[from]!.start, toks[end]!.end), lead: from };
 }
@@ -472,6 +474,12 @@ function speakerAt(toks: readonly Tok[], lead: number, end: number): boolean {
   return false;
 }
 
+/** Descriptor heads that fit any head of state or government ("the Russian leader"). */
+const GENERIC_LEADER = new Set(["leader", "ruler", "strongman", "dictator"]);
+
+/** A descriptor refers to someone mentioned at most this many sentences before. */
+const RECENT = 8;
+
 const DESCRIPTOR_PRE = new Set([
   "former",
   "ex",
@@ -494,12 +502,21 @@ interface Descriptor {
   readonly former: boolean;
   readonly nation: string | null;
   readonly head: string;
+  /** words qualifying the head ("foreign" in "the foreign secretary"): the person's role must have them */
+  readonly mods: string[];
   readonly terms: string[];
 }
 
 /** `the (former) (Russian) (prime) leader|minister|…` not followed by a name. */
 function descriptorsOf(toks: readonly Tok[], si: number): Descriptor[] {
   const out: Descriptor[] = [];
+  const quotesBefore: number[] = [];
+  let quotes = 0;
+  for (const t of toks) {
+    quotesBefore.push(quotes);
+    if (!t.word && QUOTE_CHARS.test(t.text)) quotes++;
+  }
+  const firstComma = toks.findIndex((t) => t.text === ",");
   for (let i = 0; i < toks.length; i++) {
     if (toks[i]!.low !== "the") continue;
     let k = i + 1;
@@ -507,6 +524,7 @@ function descriptorsOf(toks: readonly Tok[], si: number): Descriptor[] {
     let nation: string | null = null;
     let head: string | null = null;
     const terms: string[] = [];
+    const mods: string[] = [];
     while (k < toks.length && k <= i + 5) {
       const t = toks[k]!;
       if (!t.word) break;
@@ -519,6 +537,7 @@ function descriptorsOf(toks: readonly Tok[], si: number): Descriptor[] {
         terms.push(t.text);
         break;
       } else if (!ROLE_MODIFIERS.has(t.low)) break;
+      else mods.push(t.low);
       terms.push(t.text);
       k++;
     }
@@ -526,6 +545,7 @@ function descriptorsOf(toks: readonly Tok[], si: number): Descriptor[] {
       // "the chief executive": the head is also a modifier word
       k--;
       head = toks[k]!.low;
+      mods.pop();
     }
     if (head === null) continue;
     const next = toks[k + 1];
@@ -533,12 +553,22 @@ function descriptorsOf(toks: readonly Tok[], si: number): Descriptor[] {
     // "the leader of …" or "the minister's" are too unspecific to link.
     if (next?.word === true && (next.cap || next.low === "of")) continue;
     if (toks[k]!.poss) continue;
-    out.push({ sentence: si, lead: i, end: k, former, nation, head, terms });
+    // Only in subject position or as a speaker, and never inside a quotation (the speaker's words
+    // describe people from their own point of view): "The minister said", "…, the minister left",
+    // "… said the minister."
+    if (quotesBefore[i]! % 2 === 1) continue;
+    const subject = i === 0 || (i === firstComma + 1 && firstComma >= 0);
+    const speaker =
+      (next?.word === true && SPEECH_VERBS.has(next.low)) ||
+      (toks[i - 1]?.word === true && SPEECH_VERBS.has(toks[i - 1]!.low) && (next === undefined || !next.word));
+    if (!subject && !speaker) continue;
+    out.push({ sentence: si, lead: i, end: k, former, nation, head, mods, terms });
   }
   return out;
 }
 
 interface RoleFacts {
+  words: Set<string>;
   nations: Set<string>;
   heads: Set<string>;
   former: boolean;
@@ -548,9 +578,11 @@ function roleFacts(role: string): RoleFacts {
   const toks = tokenizeSentence(role);
   const nations = new Set<string>();
   const heads = new Set<string>();
+  const words = new Set<string>();
   let former = false;
   for (const t of toks) {
     if (!t.word) continue;
+    for (const part of t.low.split("-")) words.add(part);
     if (FORMER.has(t.low)) former = true;
     if (ROLE_HEADS.has(t.low)) heads.add(t.low);
     const n = isDemonym(t.low) || t.poss || t.cap ? nationKey(t.low) : null;
@@ -558,7 +590,7 @@ function roleFacts(role: string): RoleFacts {
   }
   if (/\bex-/i.test(role)) former = true;
   if (heads.has("minister") && /\bprime\b/i.test(role)) heads.add("premier");
-  return { nations, heads, former };
+  return { words, nations, heads, former };
 }
 
 /**
@@ -761,6 +793,7 @@ function linkDescriptorsAndPronouns(
             const of = roleFacts(orole.role);
             for (const n of of.nations) f.nations.add(n);
             for (const h of of.heads) f.heads.add(h);
+            for (const w of of.words) f.words.add(w);
           }
           f.former = owner[2]!.toLowerCase() === "predecessor";
           f.nations.delete(nationKey(owner[1]!) ?? "");
@@ -787,10 +820,12 @@ function linkDescriptorsAndPronouns(
     for (const d of descriptorsOf(toks, position)) {
       const candidates = persons.filter((p) => {
         if (firstNamed(p) >= position) return false;
+        if (lastNamedBefore(p, position) < position - RECENT) return false;
         return (facts.get(p) ?? []).some((f) => {
           const headOk =
             f.heads.has(d.head) ||
-            (LEADER_TITLES.has(d.head) && [...f.heads].some((h) => LEADER_TITLES.has(h)));
+            (GENERIC_LEADER.has(d.head) && [...f.heads].some((h) => LEADER_TITLES.has(h)));
+          if (!d.mods.every((m) => f.words.has(m))) return false;
           const nationOk = d.nation === null || f.nations.has(d.nation);
           return headOk && nationOk && f.former === d.former;
         });
@@ -859,15 +894,21 @@ function subjectOf(
   persons: LocalPerson[],
   position: number,
 ): LocalPerson | null {
-  let best: { p: LocalPerson; lead: number } | null = null;
+  let best: { p: LocalPerson; lead: number; end: number } | null = null;
   for (const p of persons) {
     if (p.single && !p.evidence) continue; // probably not a person at all
     for (const m of p.mentions) {
       if (m.sentence !== position) continue;
-      if (best === null || m.lead < best.lead) best = { p, lead: m.lead };
+      if (best === null || m.lead < best.lead) best = { p, lead: m.lead, end: m.end };
     }
   }
   if (best === null) return null;
+  // One of a list ("Gardener, Darren Campbell, Marlon Devonish and …") is nobody's pronoun antecedent.
+  const after = toks[best.end + 1];
+  const listed =
+    (after?.low === "and" && toks[best.end + 2]?.cap === true) ||
+    (toks[best.lead - 1]?.text === "," && after?.text === "," && toks[best.end + 2]?.cap === true);
+  if (listed) return null;
   const before = toks.slice(0, best.lead).filter((t) => t.word);
   // "Portside manager Luis Ortega", "The company's finance director, James Whitlock"
   if (before.every((t) => t.low === "the" || t.low === "a" || t.low === "an" || t.cap || t.poss))

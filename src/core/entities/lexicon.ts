@@ -393,6 +393,21 @@ export const HONORIFICS = new Set([
   "m",
   "herr",
   "sheikh",
+  "gen",
+  "col",
+  "lt",
+  "maj",
+  "capt",
+  "sgt",
+  "adm",
+  "sen",
+  "rep",
+  "gov",
+  "pres",
+  "cllr",
+  "insp",
+  "supt",
+  "det",
 ]);
 
 /** Words heading a role ("President", "chief executive", "spokesman"). */
