@@ -6,7 +6,16 @@
  */
 import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { ArticleError, parseArticle } from "./core/articles.ts";
 import type { Article, Logger } from "./core/types.ts";
@@ -23,7 +32,10 @@ export interface LoadedKnowledge {
   /** Articles in path order. */
   articles: Article[];
   warnings: KnowledgeWarning[];
-  /** sha256 (hex) over every file's path, size and content hash, plus the parser version. */
+  /**
+   * sha256 (hex) over every file's path, size and content hash (size and mtime for files too large to read),
+   * unreadable folders, the options that change the result, and the parser version and source.
+   */
   fingerprint: string;
 }
 
@@ -38,7 +50,24 @@ export interface LoadKnowledgeOptions {
 }
 
 /** Bump when parsing changes what an article looks like, so cached indexes keyed by the fingerprint go stale. */
-export const PARSER_VERSION = "articles-1";
+export const PARSER_VERSION = "articles-2";
+
+/**
+ * A hash of the parser's own source (articles.ts, sentences.ts), so that any change to parsing invalidates
+ * caches keyed by the fingerprint even if nobody bumps PARSER_VERSION. Empty when the sources are not
+ * readable (a bundled build), where PARSER_VERSION alone counts.
+ */
+const PARSER_SOURCE_HASH: string = (() => {
+  const h = createHash("sha256");
+  try {
+    for (const name of ["./core/articles.ts", "./core/sentences.ts"]) {
+      h.update(readFileSync(new URL(name, import.meta.url)));
+    }
+    return h.digest("hex");
+  } catch {
+    return "";
+  }
+})();
 
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 const PROGRESS_EVERY = 500;
@@ -196,7 +225,7 @@ function fingerprintOf(
   maxBytes: number,
 ): string {
   const fp = createHash("sha256");
-  fp.update(`${PARSER_VERSION}\u0000${guild ?? ""}\u0000${maxBytes}`);
+  fp.update(`${PARSER_VERSION}\u0000${PARSER_SOURCE_HASH}\u0000${guild ?? ""}\u0000${maxBytes}`);
   for (const p of problems) fp.update(`\n${p.file}\u0000${p.reason}`);
   for (const r of raws) fp.update(`\n${r.file}\u0000${r.size}\u0000${r.hash}`);
   return fp.digest("hex");
