@@ -57,6 +57,47 @@ describe("npm run deploy", () => {
   });
 });
 
+describe("npm start with DISCORD_TOKEN", () => {
+  it("GIVEN the token and the local Discord's URL THEN src/main.ts connects, answers /ask, and exits 0 on SIGTERM", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: {
+        PATH: process.env.PATH,
+        DISCORD_TOKEN: discord.botToken,
+        DISCORD_API_URL: discord.restUrl,
+        KNOWLEDGE_DIR: "knowledge",
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const start = Date.now();
+    while (!err.includes("bot: connected") && Date.now() - start < 30_000)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(err).toContain("bot: connected");
+    const channelId = (await discord.prisma.channel.findFirst())!.id;
+    const userId = (await discord.getFirstNonBotUserId())!;
+    const { id } = await discord
+      .channel(channelId)
+      .user(userId)
+      .runSlashCommand({
+        name: "ask",
+        options: [
+          { name: "question", type: ApplicationCommandOptionType.String, value: "Where did Assad flee?" },
+        ],
+      });
+    const ack = await ackOf(discord, id, performance.now());
+    expect((await message(discord, channelId, ack.messageId!)).embeds[0]?.description).toContain("asylum");
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(err).toContain("bot: stopped");
+    expect(err).not.toContain(discord.botToken);
+  });
+});
+
 describe("bot process", () => {
   it("GIVEN a running bot process WHEN a promise rejects unhandled THEN it is logged and the bot keeps answering; SIGTERM stops it cleanly", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "test/discord/bot-child.ts"], {
