@@ -183,3 +183,63 @@ export async function waitUntil(what: string, fn: () => boolean, timeoutMs = 500
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+export interface Replica {
+  readonly url: string;
+  readonly logs: () => string;
+  /** SIGTERM and the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const REPO = process.cwd();
+
+/**
+ * Starts `src/main.ts` (what `npm start` runs) as its own process with `env`, in `cwd` (where its `.cache`
+ * goes), and resolves once it says it is ready. Only 127.0.0.1.
+ */
+export async function spawnReplica(env: Record<string, string>, cwd = REPO): Promise<Replica> {
+  const { spawn } = await import("node:child_process");
+  const { pathToFileURL } = await import("node:url");
+  const { join } = await import("node:path");
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      pathToFileURL(join(REPO, "node_modules/tsx/dist/loader.mjs")).href,
+      join(REPO, "src/main.ts"),
+    ],
+    {
+      env: { PATH: process.env.PATH ?? "", INTERACTIONS_HOST: "127.0.0.1", INTERACTIONS_PORT: "0", ...env },
+      cwd,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  try {
+    await waitUntil("replica ready", () => /; ready/.test(stderr) || child.exitCode !== null, 30_000);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
+  const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1];
+  if (!url || child.exitCode !== null) {
+    child.kill("SIGKILL");
+    throw new Error(`replica did not start:\n${stderr}`);
+  }
+  return {
+    url,
+    logs: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
