@@ -275,6 +275,7 @@ export async function loadKnowledge(
   dir: string,
   options: LoadKnowledgeOptions = {},
 ): Promise<LoadedKnowledge> {
+  const started = performance.now();
   const logger = options.logger ?? silentLogger;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const guild = options.guild ?? null;
@@ -313,6 +314,10 @@ export async function loadKnowledge(
     articles.push(r.article);
   }
   for (const w of warnings) logger.warn(`knowledge: ${w.file}: ${w.reason}`);
+  const sentences = articles.reduce((n, a) => n + a.sentences.length, 0);
+  logger.info(
+    `knowledge: ${dir}: ${articles.length} articles, ${sentences} sentences, ${warnings.length} warnings in ${Math.round(performance.now() - started)} ms`,
+  );
   return { articles, warnings, fingerprint: fingerprintOf(raws, problems, guild, maxBytes) };
 }
 

@@ -36,9 +36,17 @@ afterAll(() => {
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
 
-function recordingLogger(): Logger & { warnings: string[] } {
+function recordingLogger(): Logger & { warnings: string[]; infos: string[] } {
   const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
+  const infos: string[] = [];
+  return {
+    warnings,
+    infos,
+    debug() {},
+    info: (m: string) => infos.push(m),
+    warn: (m: string) => warnings.push(m),
+    error() {},
+  };
 }
 
 describe("loadKnowledge on the fixture folder", () => {
@@ -59,6 +67,8 @@ describe("loadKnowledge on the fixture folder", () => {
       { file: "more/copy-of-good.md", reason: "duplicate of good.md; loaded once" },
     ]);
     expect(logger.warnings).toEqual(warnings.map((w) => `knowledge: ${w.file}: ${w.reason}`));
+    expect(logger.infos).toHaveLength(1);
+    expect(logger.infos[0]).toMatch(/^knowledge: .+: 4 articles, 7 sentences, 6 warnings in \d+ ms$/);
   });
 
   it("GIVEN articles under guilds/<id>/ WHEN loaded THEN they carry that guild and others carry null", async () => {
