@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { articlesId } from "../../commands/articles.ts";
 import { askId } from "../../commands/ask.ts";
 import { components } from "../../commands/index.ts";
-import type { Context, Interaction, MessageBody, Responder } from "../../commands/types.ts";
+import type { Interaction, MessageBody, Responder } from "../../commands/types.ts";
 import { parseConfig } from "../../src/config.ts";
 import { Newsdesk } from "../../src/core/desk.ts";
 import type { Article } from "../../src/core/types.ts";

@@ -1,16 +1,42 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ApplicationCommandOptionType, ChannelType } from "discord.js";
 import { DigitalDiscord } from "discord-digital-twin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ackOf, message } from "./twin.ts";
 
+/**
+ * Child processes run in an empty temporary folder, so a developer's own `.env` (which could hold a real
+ * token or switch modes) is never read, and the index cache lands there too.
+ */
+const ROOT = resolve(".");
+const TSX = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
+const KNOWLEDGE = join(ROOT, "knowledge");
+let cwd: string;
+
+function run(script: string, env: Record<string, string>) {
+  return spawn(process.execPath, ["--import", TSX, join(ROOT, script)], {
+    cwd,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
 let discord: DigitalDiscord;
 beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), "newsdesk-process-"));
   discord = new DigitalDiscord({
     channels: [{ name: "general", type: ChannelType.GuildText }],
     users: [{ username: "u" }],
   });
   await discord.start();
+});
+afterAll(async () => {
+  await discord?.stop();
+  rmSync(cwd, { recursive: true, force: true });
 });
 
 /** Runs `npm run deploy`'s entry point without blocking this process (which serves the twin). */
@@ -18,10 +44,7 @@ function deploy(
   env: Record<string, string>,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/discord/deploy-main.ts"], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = run("src/discord/deploy-main.ts", env);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -36,7 +59,7 @@ function deploy(
 
 describe("npm run deploy", () => {
   it("GIVEN no token or application id THEN it exits 1 naming both keys", async () => {
-    const r = await deploy({});
+    const r = await deploy({ DISCORD_API_URL: discord.restUrl });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/DISCORD_TOKEN[\s\S]*DISCORD_APPLICATION_ID/);
   });
@@ -59,15 +82,11 @@ describe("npm run deploy", () => {
 
 describe("npm start with DISCORD_TOKEN", () => {
   it("GIVEN the token and the local Discord's URL THEN src/main.ts connects, answers /ask, and exits 0 on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: {
-        PATH: process.env.PATH,
-        DISCORD_TOKEN: discord.botToken,
-        DISCORD_API_URL: discord.restUrl,
-        KNOWLEDGE_DIR: "knowledge",
-        LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const child = run("src/main.ts", {
+      DISCORD_TOKEN: discord.botToken,
+      DISCORD_API_URL: discord.restUrl,
+      KNOWLEDGE_DIR: KNOWLEDGE,
+      LOG_LEVEL: "info",
     });
     let err = "";
     child.stderr.on("data", (d) => {
@@ -100,15 +119,11 @@ describe("npm start with DISCORD_TOKEN", () => {
 
 describe("bot process", () => {
   it("GIVEN a running bot process WHEN a promise rejects unhandled THEN it is logged and the bot keeps answering; SIGTERM stops it cleanly", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "test/discord/bot-child.ts"], {
-      env: {
-        PATH: process.env.PATH,
-        DISCORD_TOKEN: discord.botToken,
-        DISCORD_API_URL: discord.restUrl,
-        KNOWLEDGE_DIR: "knowledge",
-        LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const child = run("test/discord/bot-child.ts", {
+      DISCORD_TOKEN: discord.botToken,
+      DISCORD_API_URL: discord.restUrl,
+      KNOWLEDGE_DIR: KNOWLEDGE,
+      LOG_LEVEL: "info",
     });
     let out = "";
     let err = "";
