@@ -98,8 +98,11 @@ async function main(): Promise<void> {
       continue;
     }
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const loaded = await loadKnowledge(dir);
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     allMs += ms;
     const long: Flagged[] = [];
     const short: Flagged[] = [];
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
     const duplicates = loaded.warnings.filter((w) => w.reason.startsWith("duplicate of")).length;
     console.log(`${dir}`);
     console.log(
-      `  articles: ${loaded.articles.length}, sentences: ${sentences}, warnings: ${loaded.warnings.length} (${duplicates} duplicates), load: ${ms.toFixed(0)} ms`,
+      `  articles: ${loaded.articles.length}, sentences: ${sentences}, warnings: ${loaded.warnings.length} (${duplicates} duplicates), load: ${ms.toFixed(0)} ms (CPU ${cpuMs.toFixed(0)} ms)`,
     );
     show(`long (> ${MAX_CHARS} chars or > ${MAX_WORDS} words)`, long, sentences, examples);
     show(`short (< ${MIN_WORDS} words)`, short, sentences, examples);
