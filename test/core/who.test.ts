@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseArticle } from "../../src/core/articles.ts";
 import { buildEntityTable } from "../../src/core/entities.ts";
@@ -190,5 +190,85 @@ describe("who precision and recall on the labelled set", () => {
     );
     expect(precision).toBeGreaterThanOrEqual(0.95);
     expect(recall).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+interface CorpusLabels {
+  corpus: string;
+  people: { article: string; query: string; name: string; refs: Record<string, string>; quotes: number[] }[];
+}
+
+const CORPUS = "../shared/corpora";
+const corpusLabels = JSON.parse(
+  readFileSync("test/fixtures/entities/corpus-labels.json", "utf8"),
+) as CorpusLabels;
+const haveCorpus = existsSync(`${CORPUS}/${corpusLabels.corpus}`);
+if (!haveCorpus) console.log(`who corpus labels: skipped, ${CORPUS} is absent`);
+
+describe.skipIf(!haveCorpus)("who on hand-labelled corpus articles (reported, not the target set)", () => {
+  it("GIVEN four BBC articles THEN precision stays high; recall is reported for all references and for linkable ones", () => {
+    const ids = [...new Set(corpusLabels.people.map((p) => p.article))];
+    const arts = ids.map((id) =>
+      parseArticle({
+        path: `${id}.md`,
+        content: readFileSync(`${CORPUS}/${corpusLabels.corpus}/${id}.md`, "utf8"),
+      }),
+    );
+    const map = new Map(arts.map((a) => [a.id, a]));
+    const t = buildEntityTable(arts);
+    let tp = 0;
+    let fp = 0;
+    let fnAll = 0;
+    let fnLinkable = 0;
+    let tpLinkable = 0;
+    let qtp = 0;
+    let qfp = 0;
+    let qfn = 0;
+    const notes: string[] = [];
+    for (const person of corpusLabels.people) {
+      const a = who(t, map, person.query, { limit: 100 });
+      const surname = person.name.split(" ").pop()!.toLowerCase();
+      if (!a.entity?.name.toLowerCase().includes(surname))
+        notes.push(`not found: ${person.query} (${a.status}: ${a.entity?.name ?? a.candidates.join(", ")})`);
+      const got = a.results.filter((r) => r.citation.article === person.article);
+      const gotSet = new Set(got.map((r) => r.citation.sentence));
+      for (const r of got) {
+        const type = person.refs[String(r.citation.sentence)];
+        if (type === undefined) {
+          fp++;
+          notes.push(`wrong: ${person.name} ${person.article}#${r.citation.sentence} (${r.via})`);
+        } else {
+          tp++;
+          if (type !== "other") tpLinkable++;
+        }
+        if (r.quote) {
+          if (person.quotes.includes(r.citation.sentence)) qtp++;
+          else {
+            qfp++;
+            notes.push(`quote wrongly marked: ${person.name} ${person.article}#${r.citation.sentence}`);
+          }
+        }
+      }
+      for (const [pos, type] of Object.entries(person.refs)) {
+        if (gotSet.has(Number(pos))) continue;
+        fnAll++;
+        if (type !== "other") {
+          fnLinkable++;
+          notes.push(`missed: ${person.name} ${person.article}#${pos} (${type})`);
+        }
+      }
+      for (const q of person.quotes) {
+        if (got.some((r) => r.citation.sentence === q && r.quote)) continue;
+        qfn++;
+        notes.push(`quote missed: ${person.name} ${person.article}#${q}`);
+      }
+    }
+    const precision = tp / (tp + fp);
+    const recallAll = tp / (tp + fnAll);
+    const recallLinkable = tpLinkable / (tpLinkable + fnLinkable);
+    console.log(
+      `who on ${corpusLabels.people.length} people in ${ids.length} corpus articles: precision ${precision.toFixed(3)}, recall ${recallAll.toFixed(3)} of all references, ${recallLinkable.toFixed(3)} of names/descriptors/initial pronouns; quotes precision ${(qtp / (qtp + qfp)).toFixed(3)}, recall ${(qtp / (qtp + qfn)).toFixed(3)}${notes.length ? `\n  ${notes.join("\n  ")}` : ""}`,
+    );
+    expect(precision).toBeGreaterThanOrEqual(0.9);
   });
 });

@@ -352,6 +352,9 @@ function classify(
       }
     }
   }
+  // "(Secretary of) State Condoleezza Rice": title words left over at the start
+  while (nameFrom < to - 1 && ROLE_MODIFIERS.has(toks[nameFrom]!.low) && toks[nameFrom - 1]?.low === "of")
+    nameFrom++;
   if (nameFrom <= to && /^(of|for|and|the|&)$/.test(toks[nameFrom]!.low)) return null;
   // Leading demonyms/countries directly before a title word belong to the title.
   let role: string | null = null;
@@ -361,7 +364,12 @@ function classify(
     const roleToks = prefix.filter((p) => !HONORIFICS.has(p.low));
     if (roleToks.some((p) => ROLE_HEADS.has(p.low) || p.low.split("-").some((x) => ROLE_HEADS.has(x))))
       role = sentence.slice(roleToks[0]!.start, roleToks[roleToks.length - 1]!.end);
-    // A name that is itself only title words ("Prime Minister") is a role, not a person.
+    // "US Secretary of State Condoleezza Rice": the title began before "of"
+    if (role === null && toks[from - 1]?.low === "of") {
+      const before = roleBefore(sentence, toks, from - 1);
+      if (before !== null)
+        role = `${before.role} of ${sentence.slice(toks[from]!.start, toks[nameFrom - 1]!.end)}`;
+    }
   } else {
     const allRole = lows.every((l) => isRoleWord(l) || isDemonym(l));
     if (allRole) return { ...base, kind: "role" };
@@ -454,9 +462,32 @@ function roleAfter(sentence: string, toks: readonly Tok[], nameEnd: number): str
   return sentence.slice(toks[from]!.start, toks[lastHead]!.end);
 }
 
+const PREPOSITIONS = new Set([
+  "for",
+  "of",
+  "to",
+  "with",
+  "by",
+  "from",
+  "at",
+  "on",
+  "in",
+  "about",
+  "against",
+  "than",
+]);
+
 function speakerAt(toks: readonly Tok[], lead: number, end: number): boolean {
+  // "A spokesman for Mr Blair said": the speaker is someone else
+  const prep = toks[lead - 1]?.word === true && PREPOSITIONS.has(toks[lead - 1]!.low);
+  // "Mr Mubanga, who insists he does not feel bitter, said:"
+  let from = end + 1;
+  if (toks[from]?.text === "," && /^(who|whose)$/.test(toks[from + 1]?.low ?? "")) {
+    const close = toks.findIndex((t, n) => n > from + 1 && t.text === ",");
+    if (close > 0) from = close + 1;
+  }
   // "Putin insisted", "Novak told", "Novak later affirmed", "He added"
-  for (let k = end + 1, skipped = 0; k < toks.length && skipped <= 2; k++) {
+  for (let k = from, skipped = 0; !prep && k < toks.length && skipped <= 2; k++) {
     const t = toks[k]!;
     if (!t.word) return false;
     if (SPEECH_VERBS.has(t.low)) return true;
@@ -560,7 +591,9 @@ function descriptorsOf(toks: readonly Tok[], si: number): Descriptor[] {
     const subject = i === 0 || (i === firstComma + 1 && firstComma >= 0);
     const speaker =
       (next?.word === true && SPEECH_VERBS.has(next.low)) ||
-      (toks[i - 1]?.word === true && SPEECH_VERBS.has(toks[i - 1]!.low) && (next === undefined || !next.word));
+      (toks[i - 1]?.word === true &&
+        SPEECH_VERBS.has(toks[i - 1]!.low) &&
+        (next === undefined || !next.word));
     if (!subject && !speaker) continue;
     out.push({ sentence: si, lead: i, end: k, former, nation, head, mods, terms });
   }
@@ -813,6 +846,7 @@ function linkDescriptorsAndPronouns(
 
   // Walk sentences in order so pronouns can follow descriptor subjects and vice versa.
   let prevSubject: LocalPerson | null = null;
+  let insideQuote = false;
   for (let si = 0; si < article.sentences.length; si++) {
     const position = article.sentences[si]!.position;
     const toks = sentToks[si]!;
@@ -866,6 +900,21 @@ function linkDescriptorsAndPronouns(
         first = pron;
       else first = undefined;
     }
+    // "Judges should think carefully …, he said." — an attribution closing the sentence
+    if (first === undefined || !/^(he|she)$/i.test(first.text)) {
+      const n = toks.length;
+      const endsWithStop = n > 0 && !toks[n - 1]!.word;
+      const verb = toks[n - (endsWithStop ? 2 : 1)];
+      const pron = toks[n - (endsWithStop ? 3 : 2)];
+      const comma = toks[n - (endsWithStop ? 4 : 3)];
+      if (
+        verb !== undefined &&
+        SPEECH_VERBS.has(verb.low) &&
+        pron !== undefined &&
+        /^(he|she)$/.test(pron.low)
+      )
+        if (comma !== undefined && (comma.text === "," || QUOTE_CHARS.test(comma.text))) first = pron;
+    }
     let linked: LocalPerson | null = null;
     if (first !== undefined && /^(he|she)$/i.test(first.text) && prevSubject !== null) {
       const g = first.low === "he" ? "m" : "f";
@@ -882,7 +931,14 @@ function linkDescriptorsAndPronouns(
         });
       }
     }
-    prevSubject = subjectOf(toks, text, persons, position) ?? linked;
+    const quotes = toks.filter((t) => !t.word && QUOTE_CHARS.test(t.text)).length;
+    const continuesQuote = insideQuote;
+    if (quotes % 2 === 1) insideQuote = !insideQuote;
+    else if (quotes > 0 && !continuesQuote) insideQuote = false;
+    // A quotation running on from the previous sentence keeps its speaker as the subject.
+    const named = persons.some((p) => p.mentions.some((m) => m.sentence === position));
+    prevSubject =
+      subjectOf(toks, text, persons, position) ?? linked ?? (continuesQuote && !named ? prevSubject : null);
   }
   for (const p of persons) p.mentions.sort((a, b) => a.sentence - b.sentence || a.start - b.start);
 }
@@ -943,8 +999,23 @@ function markQuotes(article: Article, sentToks: readonly Tok[][], persons: Local
     for (const m of p.mentions) {
       const i = byPosition.get(m.sentence);
       if (i === undefined) continue;
-      if (!QUOTE_CHARS.test(article.sentences[i]!.text)) continue;
       const toks = sentToks[i]!;
+      let quoted = false;
+      let open = -1;
+      let insideAtLead = false;
+      toks.forEach((t, n) => {
+        if (t.word || !QUOTE_CHARS.test(t.text)) return;
+        if (open < 0) open = n;
+        else {
+          if (toks.slice(open + 1, n).some((w) => w.word)) quoted = true;
+          if (open < m.lead && m.lead < n) insideAtLead = true;
+          open = -1;
+        }
+      });
+      if (open >= 0 && toks.slice(open + 1).some((w) => w.word)) quoted = true;
+      if (open >= 0 && open < m.lead) insideAtLead = true;
+      // someone named inside a quotation is not its speaker
+      if (!quoted || insideAtLead) continue;
       if (speakerAt(toks, m.lead, m.end)) m.quote = true;
     }
   }
