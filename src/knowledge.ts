@@ -195,12 +195,25 @@ function parseOne(raw: RawFile, guild: string | null): FileResult {
   const { file, bytes } = raw;
   if (bytes === null) return { kind: "warning", file, reason: raw.reason ?? "cannot read file" };
   if (bytes.length === 0) return { kind: "warning", file, reason: "empty file" };
-  if (bytes.includes(0)) return { kind: "warning", file, reason: "binary file (contains NUL bytes)" };
+  // UTF-16 with a byte order mark (what some editors save as "Unicode") is decoded; anything else must be UTF-8.
+  const utf16 =
+    bytes[0] === 0xff && bytes[1] === 0xfe
+      ? "utf-16le"
+      : bytes[0] === 0xfe && bytes[1] === 0xff
+        ? "utf-16be"
+        : null;
+  if (utf16 === null && bytes.includes(0)) {
+    return { kind: "warning", file, reason: "binary file (contains NUL bytes)" };
+  }
   let content: string;
   try {
-    content = utf8.decode(bytes);
+    content = utf16 === null ? utf8.decode(bytes) : new TextDecoder(utf16, { fatal: true }).decode(bytes);
   } catch {
-    return { kind: "warning", file, reason: "not valid UTF-8 text" };
+    return {
+      kind: "warning",
+      file,
+      reason: utf16 === null ? "not valid UTF-8 text" : `not valid ${utf16.toUpperCase()} text`,
+    };
   }
   try {
     return { kind: "article", file, article: parseArticle({ path: file, content, guild }) };

@@ -159,6 +159,34 @@ describe("loadKnowledge folder problems", () => {
   });
 });
 
+describe("loadKnowledge text encodings", () => {
+  it("GIVEN UTF-16 files with a byte order mark WHEN loaded THEN they are decoded like UTF-8 ones", async () => {
+    const dir = emptyTmp();
+    const text = "Café owners agreed a deal on Friday.\n";
+    writeFileSync(
+      join(dir, "le.txt"),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]),
+    );
+    const be = Buffer.from(text, "utf16le").swap16();
+    writeFileSync(join(dir, "be.txt"), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+    writeFileSync(join(dir, "utf8.txt"), `\uFEFF${text}`);
+    const { articles, warnings } = await loadKnowledge(dir);
+    expect(warnings.map((w) => w.reason)).toEqual([
+      "duplicate of be.txt; loaded once",
+      "duplicate of be.txt; loaded once",
+    ]);
+    expect(articles).toHaveLength(1);
+    expect(articles[0]?.sentences[0]?.text).toBe("Café owners agreed a deal on Friday.");
+  });
+
+  it("GIVEN a UTF-16 file with a broken surrogate WHEN loaded THEN it is one warning", async () => {
+    const dir = emptyTmp();
+    writeFileSync(join(dir, "bad.txt"), Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8, 0x41, 0x00]));
+    const { warnings } = await loadKnowledge(dir);
+    expect(warnings).toEqual([{ file: "bad.txt", reason: "not valid UTF-16LE text" }]);
+  });
+});
+
 describe("loadKnowledge progress", () => {
   it("GIVEN 1,200 files WHEN loaded THEN progress is reported every 500 files and at the end", async () => {
     const dir = emptyTmp();
