@@ -200,14 +200,29 @@ function request(
       else {
         const code = (error as { code?: string }).code;
         reject(
-          new IngestError("network", `fetch: ${describeUrl(url)}: ${code ?? error.message}`, {
-            cause: error,
-          }),
+          new IngestError(
+            "network",
+            `fetch: ${describeUrl(url)}: ${explainNetworkError(code, error.message)}`,
+            {
+              cause: error,
+            },
+          ),
         );
       }
     });
     req.end();
   });
+}
+
+/** A network error code in words a moderator can act on, the code kept for whoever debugs it. */
+function explainNetworkError(code: string | undefined, message: string): string {
+  if (!code) return message;
+  if (code === "ECONNREFUSED") return `the server refused the connection (${code})`;
+  if (code === "ECONNRESET" || code === "EPIPE") return `the connection was cut (${code})`;
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return `the server cannot be reached (${code})`;
+  if (code === "ETIMEDOUT") return `the connection timed out (${code})`;
+  if (/CERT|SELF_SIGNED|SSL|TLS/i.test(code)) return `the site's certificate could not be verified (${code})`;
+  return code;
 }
 
 function header(response: IncomingMessage, name: string): string | null {

@@ -1,3 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAllowlist } from "../../src/ingest/address.ts";
@@ -305,6 +311,19 @@ describe("safeFetch with an allow-listed local server", () => {
     expect(error.message).toBe("fetch: could not resolve nowhere.test (ENOTFOUND)");
   });
 
+  it("GIVEN an allow-listed port where nothing listens WHEN fetching THEN the error says the connection was refused", async () => {
+    const server = await htmlServer();
+    const port = server.port;
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    const error = await refusal(
+      safeFetch(`http://127.0.0.1:${port}/`, { allowlist: parseAllowlist(`127.0.0.1:${port}`) }),
+    );
+    expect(error.message).toBe(
+      `fetch: http://127.0.0.1:${port}/: the server refused the connection (ECONNREFUSED)`,
+    );
+  });
+
   it("GIVEN a 404 WHEN fetching THEN the error gives the status", async () => {
     const server = await serve((_req, res) => {
       res.writeHead(404, { "content-type": "text/html" });
@@ -393,4 +412,61 @@ describe("charset decoding", () => {
     expect(result.text).toBe("<p>“Café” €5</p>");
     expect(result.charset).toBe("windows-1252");
   });
+});
+
+const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+
+describe("https", () => {
+  it.skipIf(!hasOpenssl)(
+    "GIVEN an allow-listed https host with a self-signed certificate WHEN fetching THEN the pinned address is used with the host name as SNI and the certificate is rejected",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "newsdesk-tls-"));
+      try {
+        const made = spawnSync(
+          "openssl",
+          ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=news.test"].concat([
+            "-keyout",
+            join(dir, "key.pem"),
+            "-out",
+            join(dir, "cert.pem"),
+          ]),
+          { stdio: "ignore" },
+        );
+        expect(made.status).toBe(0);
+        const names: string[] = [];
+        const server = https.createServer(
+          {
+            key: readFileSync(join(dir, "key.pem")),
+            cert: readFileSync(join(dir, "cert.pem")),
+            SNICallback: (name, done) => {
+              names.push(name);
+              done(null);
+            },
+          },
+          (_req, res) => res.end("secret"),
+        );
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const { port } = server.address() as AddressInfo;
+        try {
+          const resolve: Resolver = async () => [{ address: "127.0.0.1", family: 4 }];
+          const error = await refusal(
+            safeFetch(`https://news.test:${port}/`, {
+              resolve,
+              allowlist: parseAllowlist(`news.test:${port}`),
+            }),
+          );
+          expect(error.code).toBe("network");
+          expect(error.message).toBe(
+            `fetch: https://news.test:${port}/: the site's certificate could not be verified (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+          );
+          expect(names).toEqual(["news.test"]);
+        } finally {
+          server.closeAllConnections();
+          await new Promise((resolve) => server.close(resolve));
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
