@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Newsdesk } from "../../src/core/desk.ts";
 import { parseAllowlist } from "../../src/ingest/address.ts";
 import type { IngestError } from "../../src/ingest/errors.ts";
 import { type IngestContext, ingestFile, ingestText, ingestUrl } from "../../src/ingest/ingest.ts";
@@ -66,6 +67,28 @@ describe("ingestion pipeline", () => {
     });
     expect(articles[0]!.sentences.some((s) => s.text.includes("48 million euros"))).toBe(true);
     expect(articles[0]!.sentences).toEqual(result.parsed.sentences);
+  });
+
+  it("GIVEN a page ingested for server A WHEN asked about it THEN A gets a cited answer from it and B does not see it", async () => {
+    const shared = await ingestText(
+      "Ferry timetable",
+      "The winter ferry to the islands leaves the harbour at seven every morning.",
+      null,
+      context(),
+    );
+    const desk = Newsdesk.build((await loadKnowledge(dir)).articles);
+    const result = await ingestUrl(`${server.origin}/bridge`, A, context());
+    desk.update({ upsert: [result.parsed] }); // what live reload does when the file appears
+    const question = "How much did the harbour bridge repairs cost?";
+    const inA = desk.ask(question, { guild: A });
+    expect(inA.status).toBe("ok");
+    expect(inA.results[0]?.citation.article).toBe(result.saved.id);
+    expect(inA.results[0]?.text).toContain("48 million euros");
+    const inB = desk.ask(question, { guild: B });
+    expect(inB.results.map((r) => r.citation.article)).not.toContain(result.saved.id);
+    expect(desk.ask("When does the winter ferry leave?", { guild: B }).results[0]?.citation.article).toBe(
+      shared.saved.id,
+    );
   });
 
   it("GIVEN an article already added WHEN ingested again in the same server THEN it is a duplicate, but server B can add it", async () => {
