@@ -66,10 +66,14 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Runs `fn` over the query set `rounds` times after a warm-up; p50/p99 in milliseconds. */
 function latency(fn: (q: string) => unknown, rounds = 5): { p50: number; p99: number } {
-  for (const q of QUERIES) fn(q);
+  return latencyOver(QUERIES, fn, rounds);
+}
+
+function latencyOver(inputs: readonly string[], fn: (q: string) => unknown, rounds: number) {
+  for (const q of inputs) fn(q);
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const q of QUERIES) {
+    for (const q of inputs) {
       const t = performance.now();
       fn(q);
       times.push(performance.now() - t);
@@ -128,6 +132,40 @@ async function main(): Promise<void> {
     const askLatency = latency((q) => desk.ask(q), rounds);
     log(`ask p50 ${askLatency.p50} ms, p99 ${askLatency.p99} ms`);
 
+    const names = desk
+      .suggestEntities("")
+      .map((e) => e.name)
+      .slice(0, 20);
+    const whoNames = [...names, ...names.map((n) => n.toLowerCase().slice(0, -1)), "puttin", "nobody at all"];
+    const whoLatency = latencyOver(whoNames, (q) => desk.who(q), rounds);
+    log(`who p50 ${whoLatency.p50} ms, p99 ${whoLatency.p99} ms (${whoNames.length} names)`);
+    const prefixes = [
+      "",
+      "a",
+      "b",
+      "m",
+      "p",
+      "s",
+      "th",
+      "jo",
+      "ge",
+      "ba",
+      "pu",
+      "mi",
+      "ch",
+      "re",
+      "un",
+      "wo",
+      "ja",
+      "fr",
+      "de",
+      "sa",
+    ];
+    const suggestLatency = latencyOver(prefixes, (p) => desk.suggestEntities(p), rounds);
+    log(`suggestEntities p50 ${suggestLatency.p50} ms, p99 ${suggestLatency.p99} ms`);
+    const articleSuggest = latencyOver(prefixes, (p) => desk.suggestArticles(p), rounds);
+    log(`suggestArticles p50 ${articleSuggest.p50} ms, p99 ${articleSuggest.p99} ms`);
+
     const plain = plainMiniSearch(desk, false);
     const plainLatency = latency((q) => plain.search(q), rounds);
     log(`plain MiniSearch p50 ${plainLatency.p50} ms, p99 ${plainLatency.p99} ms`);
@@ -145,6 +183,9 @@ async function main(): Promise<void> {
       cachedStartMs: round(warm.timings.totalMs),
       heapMB: heap,
       ask: askLatency,
+      who: whoLatency,
+      suggestEntities: suggestLatency,
+      suggestArticles: articleSuggest,
       minisearch: plainLatency,
       minisearchStemmed: stemmedLatency,
     };
@@ -161,6 +202,9 @@ async function main(): Promise<void> {
           `| cached start | ${result.cachedStartMs} ms |`,
           `| heap after load | ${heap} MB |`,
           `| ask p50 / p99 | ${askLatency.p50} / ${askLatency.p99} ms |`,
+          `| who p50 / p99 | ${whoLatency.p50} / ${whoLatency.p99} ms |`,
+          `| suggestEntities p50 / p99 | ${suggestLatency.p50} / ${suggestLatency.p99} ms |`,
+          `| suggestArticles p50 / p99 | ${articleSuggest.p50} / ${articleSuggest.p99} ms |`,
           `| plain MiniSearch p50 / p99 | ${plainLatency.p50} / ${plainLatency.p99} ms |`,
           `| MiniSearch stemmed, no stop words p50 / p99 | ${stemmedLatency.p50} / ${stemmedLatency.p99} ms |`,
         ].join("\n"),

@@ -86,12 +86,23 @@ export class Newsdesk {
   private entityTable: EntityTable;
   private readonly byId: Map<string, Article>;
   private readonly options: NewsdeskOptions;
+  private byDate: { article: Article; title: string; id: string }[] | null = null;
 
   private constructor(index: NewsIndex, entities: EntityTable, options: NewsdeskOptions) {
     this.index = index;
     this.entityTable = entities;
     this.options = options;
     this.byId = new Map(index.articles.map((a) => [a.id, a]));
+  }
+
+  /** The articles newest first, with lower-cased title and id for matching (kept until an update). */
+  private newestFirst(): readonly { article: Article; title: string; id: string }[] {
+    if (this.byDate === null) {
+      this.byDate = [...this.articles]
+        .sort(byDateDesc)
+        .map((article) => ({ article, title: article.title.toLowerCase(), id: article.id.toLowerCase() }));
+    }
+    return this.byDate;
   }
 
   /** The people, organisations, places and groups the articles name. */
@@ -129,6 +140,7 @@ export class Newsdesk {
       this.byId.set(article.id, article);
     }
     if (added + replaced + removed > 0) {
+      this.byDate = null;
       this.entityTable = buildEntityTable(
         this.articles,
         this.options.logger ? { logger: this.options.logger } : {},
@@ -191,19 +203,14 @@ export class Newsdesk {
   ): { id: string; title: string; date: string | null }[] {
     const needle = prefix.trim().toLowerCase();
     const visible = visibleTo(options.guild);
-    const out: Article[] = [];
-    for (const a of this.articles) {
-      if (
-        visible(a) &&
-        (needle === "" || a.title.toLowerCase().includes(needle) || a.id.toLowerCase().includes(needle))
-      ) {
-        out.push(a);
+    const out: { id: string; title: string; date: string | null }[] = [];
+    for (const { article: a, title, id } of this.newestFirst()) {
+      if (visible(a) && (needle === "" || title.includes(needle) || id.includes(needle))) {
+        out.push({ id: a.id, title: clip(a.title, MAX_LABEL), date: a.date });
+        if (out.length >= MAX_CHOICES) break;
       }
     }
-    return out
-      .sort(byDateDesc)
-      .slice(0, MAX_CHOICES)
-      .map((a) => ({ id: a.id, title: clip(a.title, MAX_LABEL), date: a.date }));
+    return out;
   }
 
   /** An article by id, else the newest whose title contains `query` (case-insensitive). */
@@ -213,9 +220,7 @@ export class Newsdesk {
     if (exact && visible(exact)) return exact;
     const needle = query.trim().toLowerCase();
     if (needle === "") return undefined;
-    return this.articles
-      .filter((a) => visible(a) && a.title.toLowerCase().includes(needle))
-      .sort(byDateDesc)[0];
+    return this.newestFirst().find((e) => visible(e.article) && e.title.includes(needle))?.article;
   }
 
   /**
@@ -262,7 +267,7 @@ export class Newsdesk {
     const visible = visibleTo(options.guild);
     const target =
       article === null || article.trim() === ""
-        ? this.articles.filter(visible).sort(byDateDesc)[0]
+        ? this.newestFirst().find((e) => visible(e.article))?.article
         : this.findArticle(article, options);
     if (!target) {
       const message = article
@@ -307,7 +312,8 @@ export class Newsdesk {
     const pageSize = Math.max(1, Math.min(options.pageSize ?? 10, 50));
     const needle = filter.trim().toLowerCase();
     const visible = visibleTo(options.guild);
-    const matching = this.articles
+    const matching = this.newestFirst()
+      .map((e) => e.article)
       .filter(visible)
       .filter(
         (a) =>
@@ -315,8 +321,7 @@ export class Newsdesk {
           [a.title, a.source ?? "", a.section ?? "", a.id, ...a.tags].some((f) =>
             f.toLowerCase().includes(needle),
           ),
-      )
-      .sort(byDateDesc);
+      );
     const pages = Math.max(1, Math.ceil(matching.length / pageSize));
     const page = Math.max(1, Math.min(options.page ?? 1, pages));
     return {
