@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseArticle } from "../../src/core/articles.ts";
+import { textTerms } from "../../src/core/normalize.ts";
 import { summarizeArticle, summarizeTopic, textRank } from "../../src/core/summary.ts";
 import type { Article, Passage } from "../../src/core/types.ts";
 
@@ -113,5 +114,58 @@ describe("textRank", () => {
     const r = textRank(s);
     expect(r[0]).toBeGreaterThan(r[3]!);
     expect(r.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+  });
+});
+
+const BBC = "../shared/corpora/bbc";
+const haveBbc = existsSync(BBC);
+if (!haveBbc) console.log(`summary corpus measurement: skipped, ${BBC} is absent`);
+
+describe.skipIf(!haveBbc)("summary coverage on the BBC corpus (reported)", () => {
+  it("GIVEN every BBC article THEN summaries cover more of the article's content than its lead sentences of the same length", () => {
+    const files = readdirSync(BBC).filter((f) => f.endsWith(".md"));
+    let trCover = 0;
+    let leadCover = 0;
+    let trWords = 0;
+    let leadWords = 0;
+    let matchedCover = 0;
+    let n = 0;
+    const coverage = (article: Article, positions: readonly number[]) => {
+      const tf = new Map<string, number>();
+      for (const s of article.sentences) for (const t of textTerms(s.text)) tf.set(t, (tf.get(t) ?? 0) + 1);
+      const covered = new Set(positions.flatMap((p) => textTerms(article.sentences[p - 1]!.text)));
+      let total = 0;
+      let hit = 0;
+      for (const [t, c] of tf) {
+        total += c;
+        if (covered.has(t)) hit += c;
+      }
+      return total === 0 ? 0 : hit / total;
+    };
+    const words = (article: Article, positions: readonly number[]) =>
+      positions.reduce((w, p) => w + article.sentences[p - 1]!.text.split(/\s+/).length, 0);
+    for (const f of files) {
+      const article = parseArticle({ path: f, content: readFileSync(`${BBC}/${f}`, "utf8") });
+      if (article.sentences.length < 6) continue;
+      const chosen = summarizeArticle(article).results.map((r) => r.citation.sentence);
+      const lead = article.sentences.slice(0, chosen.length).map((s) => s.position);
+      trCover += coverage(article, chosen);
+      leadCover += coverage(article, lead);
+      trWords += words(article, chosen);
+      leadWords += words(article, lead);
+      // the lead again, but as many words as the TextRank pick (longer sentences cover more)
+      const budget = words(article, chosen);
+      const matched: number[] = [];
+      for (const s of article.sentences) {
+        if (words(article, matched) >= budget) break;
+        matched.push(s.position);
+      }
+      matchedCover += coverage(article, matched);
+      n++;
+    }
+    console.log(
+      `summary on ${n} BBC articles: content-term coverage summary ${(trCover / n).toFixed(3)} vs first-k sentences ${(leadCover / n).toFixed(3)} (mean words ${Math.round(trWords / n)} vs ${Math.round(leadWords / n)}); lead with as many words ${(matchedCover / n).toFixed(3)}`,
+    );
+    expect(trCover).toBeGreaterThan(matchedCover);
   });
 });
