@@ -10,6 +10,7 @@
 import { openKnowledge } from "../cache.ts";
 import type { Config } from "../config.ts";
 import type { AppLogger } from "../log.ts";
+import { memoizeDesk } from "./memo.ts";
 import { createMetrics } from "./metrics.ts";
 import { createRetryingRest, type RetryOptions } from "./rest.ts";
 import {
@@ -26,6 +27,8 @@ export interface HttpModeOptions {
   /** Install SIGINT/SIGTERM handlers that drain and exit (default true). */
   signals?: boolean;
   retry?: RetryOptions;
+  /** Answers kept in the per-process LRU memo (default 5,000; 0 disables it). */
+  memoEntries?: number;
   server?: Partial<InteractionsServerOptions>;
 }
 
@@ -93,7 +96,8 @@ export async function startHttpMode(
       },
     });
     const { desk } = opened;
-    server.setDesk(desk);
+    const memoEntries = options.memoEntries ?? 5000;
+    server.setDesk(memoEntries > 0 ? memoizeDesk(desk, { entries: memoEntries }) : desk);
     logger.info(
       `knowledge: ${desk.articles.length} articles, ${desk.sentenceCount} sentences from ${dirs.join(", ")}` +
         ` (${opened.cached ? "index cache" : "indexed"} in ${Math.round(opened.timings.totalMs)} ms); ready`,

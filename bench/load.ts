@@ -1,0 +1,273 @@
+/**
+ * Load test of the HTTP interactions endpoint (`npm run bench:load`), on 127.0.0.1 only.
+ *
+ * A child process serves the BBC + Reuters corpora (openKnowledge with both folders; the index cache makes
+ * every run after the first fast) with DISCORD_API_URL pointed at a local sink that counts any REST call.
+ * This process then drives it with autocannon at concurrency 50: GET /healthz (the framework floor), signed
+ * `/ask` slash commands and signed autocomplete requests (`/who name`, `/summary article`), each request
+ * signed afresh (unique interaction id, so the replay guard never fires). Every response is checked: 200
+ * and the expected interaction response type; deferred answers (type 5) are counted, not hidden.
+ *
+ *   npm run bench:load [-- --amount 5000 --connections 50 --json]
+ *
+ * Targets on the 2-core box: `/ask` p99 ≤ 50 ms, autocomplete p99 ≤ 20 ms, zero errors.
+ */
+import { fork } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { parseConfig } from "../src/config.ts";
+import { createSigner } from "../src/http/verify.ts";
+import { createLogger } from "../src/log.ts";
+
+const CORPORA = ["/work/shared/corpora/bbc", "/work/shared/corpora/reuters"];
+const SEED = "5a".repeat(32);
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+};
+
+/** Questions a newsroom's readers might type (written for this bench; no corpus text). */
+export const QUESTIONS = [
+  "What did the Bank of England decide on interest rates?",
+  "Who won the election?",
+  "Why did oil prices rise?",
+  "How much did Microsoft earn?",
+  "Why did the dollar fall against the yen?",
+  "What did the Chelsea manager say?",
+  "What happened to wheat exports?",
+  "How big is the trade deficit with Japan?",
+  "Who is the new chief executive?",
+  "What did the chancellor announce in the budget?",
+  "Where will the Olympics be held?",
+  "What did the prime minister say about Iraq?",
+  "How did the stock market close?",
+  "What are coffee prices doing?",
+  "Who bought the company?",
+  "What did OPEC agree?",
+  "How many jobs will be cut?",
+  "What did the central bank say about inflation?",
+  "Which film won the award?",
+  "What is happening with mobile phone sales?",
+  "Who was injured before the match?",
+  "What did the court rule?",
+  "How much gold was produced?",
+  "What did the union say about the strike?",
+  "Why were shares down?",
+  "What are the sugar quotas?",
+  "Who will play in the final?",
+  "What is the forecast for growth?",
+  "How did the pound trade?",
+  "What did the minister say about immigration?",
+];
+const WHO_PREFIXES = [
+  "Tony",
+  "Gordon",
+  "Blair",
+  "Bush",
+  "Micro",
+  "Chel",
+  "Arsen",
+  "Yuk",
+  "Jose",
+  "Ken",
+  "Mar",
+  "Jo",
+];
+const ARTICLE_PREFIXES = ["oil", "bank", "wheat", "Chel", "market", "tax", "film", "rate", "gold", "union"];
+
+// ---------------------------------------------------------------------------------------------------------
+// Child: the server under test.
+if (args.includes("--serve")) {
+  const { startHttpMode } = await import("../src/http/start.ts");
+  const signer = createSigner(SEED);
+  const config = parseConfig({
+    INTERACTIONS_PORT: "0",
+    DISCORD_PUBLIC_KEY: signer.publicKeyHex,
+    DISCORD_API_URL: process.env.SINK_URL ?? "http://127.0.0.1:9/api",
+    COOLDOWN_SECONDS: "0",
+    LOG_LEVEL: "warn",
+  });
+  const logger = createLogger({ level: "error", destination: process.stderr });
+  const app = await startHttpMode(config, logger, { knowledgeDirs: CORPORA, memoEntries: arg("memo", 5000) });
+  process.send?.({ url: app.server.url });
+} else {
+  await main();
+}
+
+interface Counts {
+  [key: string]: number;
+}
+
+async function main(): Promise<void> {
+  const amount = arg("amount", 5000);
+  const connections = arg("connections", 50);
+  const json = args.includes("--json");
+  const log = (m: string) => {
+    if (!json) console.error(m);
+  };
+
+  // The REST sink: DISCORD_API_URL for the server; anything arriving here is follow-up traffic.
+  let restCalls = 0;
+  const sink = http.createServer((req, res) => {
+    restCalls++;
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"id":"1","channel_id":"1"}');
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/api`;
+
+  const semi = arg("semi-space", 0);
+  const serve = async (memo: number) => {
+    const started = performance.now();
+    const child = fork(fileURLToPath(import.meta.url), ["--serve", "--memo", String(memo)], {
+      env: { ...process.env, SINK_URL: sinkUrl },
+      execArgv: ["--import", "tsx", ...(semi > 0 ? [`--max-semi-space-size=${semi}`] : [])],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once("message", (m) => resolve((m as { url: string }).url));
+      child.once("exit", (code) => reject(new Error(`load: server exited with ${code}`)));
+    });
+    log(
+      `load: server (memo ${memo}) ready at ${url} in ${Math.round((performance.now() - started) / 1000)} s`,
+    );
+    return { url, child };
+  };
+  log(`load: starting servers on ${CORPORA.join(" + ")} (the first run builds the index cache, ~60 s)…`);
+  // Without the answer memo (every request reaches the core) and with it (the default in HTTP mode).
+  const core = await serve(0);
+  const memo = await serve(5000);
+
+  const signer = createSigner(SEED);
+  let seq = 0;
+  const interaction = (type: number, data: unknown) => {
+    seq++;
+    const id = String(1_300_000_000_000_000_000n + BigInt(seq));
+    const user = String(400_000_000_000_000_000n + BigInt(seq % 997));
+    return JSON.stringify({
+      id,
+      application_id: "100000000000000001",
+      type,
+      token: `bench-${id}`,
+      version: 1,
+      guild_id: "200000000000000002",
+      channel_id: "300000000000000003",
+      member: { user: { id: user, username: `reader${seq % 997}` }, permissions: "0" },
+      data,
+    });
+  };
+  const makers: Record<string, (i: number) => string> = {
+    ask: (i) =>
+      interaction(2, {
+        id: "1",
+        name: "ask",
+        type: 1,
+        options: [{ name: "question", type: 3, value: QUESTIONS[i % QUESTIONS.length] }],
+      }),
+    "autocomplete who": (i) =>
+      interaction(4, {
+        id: "2",
+        name: "who",
+        type: 1,
+        options: [{ name: "name", type: 3, value: WHO_PREFIXES[i % WHO_PREFIXES.length], focused: true }],
+      }),
+    "autocomplete summary": (i) =>
+      interaction(4, {
+        id: "3",
+        name: "summary",
+        type: 1,
+        options: [
+          { name: "article", type: 3, value: ARTICLE_PREFIXES[i % ARTICLE_PREFIXES.length], focused: true },
+        ],
+      }),
+  };
+
+  const rows: Record<string, unknown>[] = [];
+  let failed = false;
+  const run = async (server: string, url: string, name: string, expectType: number | null) => {
+    const types: Counts = {};
+    let bad = 0;
+    let n = 0;
+    const make = makers[name];
+    const result = await autocannon({
+      url,
+      connections,
+      amount,
+      requests: [
+        make
+          ? {
+              method: "POST",
+              path: "/interactions",
+              setupRequest: (req: Record<string, unknown>) => {
+                const body = make(n++);
+                return { ...req, body, headers: signer.headers(body) };
+              },
+              onResponse: (status: number, body: string) => {
+                if (status !== 200) {
+                  bad++;
+                  return;
+                }
+                const t = String((JSON.parse(body) as { type: number }).type);
+                types[t] = (types[t] ?? 0) + 1;
+                if (expectType !== null && Number(t) !== expectType && t !== "5") bad++;
+              },
+            }
+          : { method: "GET", path: "/healthz" },
+      ],
+    });
+    const errors = result.errors + result.timeouts + result.non2xx + bad;
+    if (errors > 0) failed = true;
+    const row = {
+      server,
+      scenario: name,
+      requests: result.requests.total,
+      errors,
+      deferred: types["5"] ?? 0,
+      "req/s": Math.round(result.requests.total / Math.max(result.duration, 0.001)),
+      "p50 ms": result.latency.p50,
+      "p90 ms": result.latency.p90,
+      "p99 ms": result.latency.p99,
+      "max ms": result.latency.max,
+      types: JSON.stringify(types),
+    };
+    rows.push(row);
+    log(`load: ${name}: ${JSON.stringify(row)}`);
+  };
+
+  for (const [label, { url }] of [
+    ["no memo", core],
+    ["memo", memo],
+  ] as const) {
+    // Warm-up (JIT), not reported.
+    await autocannon({ url, connections: 10, amount: 500, requests: [{ method: "GET", path: "/healthz" }] });
+    await run(label, url, "healthz", null);
+    await run(label, url, "ask", 4);
+    await run(label, url, "autocomplete who", 8);
+    await run(label, url, "autocomplete summary", 8);
+  }
+  const metrics = await (await fetch(`${memo.url}/metrics`)).text();
+  for (const { child } of [core, memo]) {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+  sink.close();
+
+  const out = { corpora: CORPORA, connections, amountPerScenario: amount, restCallsToSink: restCalls, rows };
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else {
+    console.table(rows);
+    console.log(`REST calls that left the server (to the local sink): ${restCalls}`);
+    const ask = /newsdesk_interactions_total\{kind="command",command="ask",outcome="(\w+)"\} (\d+)/g;
+    for (const m of metrics.matchAll(ask)) console.log(`server metrics: ask ${m[1]} = ${m[2]}`);
+  }
+  if (failed) {
+    console.error("load: some requests failed");
+    process.exitCode = 1;
+  }
+}
