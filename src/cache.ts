@@ -5,22 +5,52 @@
  * warning.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { type DeskSnapshot, Newsdesk, type NewsdeskOptions } from "./core/desk.ts";
 import type { Article } from "./core/types.ts";
 import { type Logger, silentLogger } from "./core/types.ts";
-import { fingerprintKnowledge, type KnowledgeWarning, loadKnowledge } from "./knowledge.ts";
+import { fingerprintKnowledge, type KnowledgeWarning, loadKnowledge, statKnowledge } from "./knowledge.ts";
 
 export type { KnowledgeWarning };
 
 /** Bump when the cached shape changes. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
+
+/** A hash of every source file of the pure core (empty when unreadable, e.g. in a bundle). */
+const CORE_SOURCE_HASH: string = (() => {
+  const h = createHash("sha256");
+  try {
+    const root = new URL("./core/", import.meta.url);
+    const walk = (dir: URL): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (e.isDirectory()) walk(new URL(`${e.name}/`, dir));
+        else if (e.name.endsWith(".ts")) h.update(readFileSync(new URL(e.name, dir)));
+      }
+    };
+    walk(root);
+    return h.digest("hex");
+  } catch {
+    return "";
+  }
+})();
+
+/** The stat key of a set of knowledge folders (see `statKnowledge`). */
+export function quickKey(dirs: readonly string[]): string {
+  return createHash("sha256")
+    .update(dirs.map((d) => statKnowledge(d)).join(","))
+    .digest("hex");
+}
 
 interface CacheFile {
   readonly version: number;
+  /** Hash of the core's source: a change to indexing or ranking code makes old caches stale. */
+  readonly core: string;
+  /** Content fingerprint of the knowledge folders. */
   readonly fingerprint: string;
+  /** Stat key (paths, sizes, mtimes) when the cache was written: a match skips content hashing. */
+  readonly quick: string;
   readonly articles: Article[];
   readonly warnings: KnowledgeWarning[];
   readonly snapshot: DeskSnapshot;
@@ -62,7 +92,23 @@ function prefixes(dirs: readonly string[]): string[] {
   });
 }
 
-function readCache(path: string, fingerprint: string, logger: Logger): CacheFile | null {
+function readCache(
+  path: string,
+  quick: string,
+  fingerprint: () => Promise<string>,
+  logger: Logger,
+): Promise<CacheFile | null> {
+  return readCacheFile(path, logger).then(async (data) => {
+    if (data === null) return null;
+    if (data.quick === quick) return data;
+    // Same content with other mtimes (a fresh clone, a touch) still counts.
+    if (data.fingerprint === (await fingerprint())) return data;
+    logger.info(`cache: ${path}: knowledge changed; rebuilding the index`);
+    return null;
+  });
+}
+
+async function readCacheFile(path: string, logger: Logger): Promise<CacheFile | null> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -71,12 +117,8 @@ function readCache(path: string, fingerprint: string, logger: Logger): CacheFile
   }
   try {
     const data = deserialize(bytes) as CacheFile;
-    if (data?.version !== CACHE_VERSION) {
-      logger.warn(`cache: ${path}: written by another version; rebuilding the index`);
-      return null;
-    }
-    if (data.fingerprint !== fingerprint) {
-      logger.info(`cache: ${path}: knowledge changed; rebuilding the index`);
+    if (data?.version !== CACHE_VERSION || data.core !== CORE_SOURCE_HASH) {
+      logger.info(`cache: ${path}: written by another version of Newsdesk; rebuilding the index`);
       return null;
     }
     return data;
@@ -102,6 +144,10 @@ export function writeAtomic(path: string, bytes: Uint8Array): void {
 export async function fingerprintFolders(dirs: readonly string[]): Promise<string> {
   const prints: string[] = [];
   for (const dir of dirs) prints.push(await fingerprintKnowledge(dir));
+  return combine(prints);
+}
+
+function combine(prints: readonly string[]): string {
   return prints.length === 1 ? prints[0]! : createHash("sha256").update(prints.join(",")).digest("hex");
 }
 
@@ -112,14 +158,16 @@ export function saveCache(
   desk: Newsdesk,
   warnings: readonly KnowledgeWarning[],
   fingerprint: string,
-  options: { cacheDir: string; dirs: readonly string[]; logger?: Logger },
+  options: { cacheDir: string; dirs: readonly string[]; logger?: Logger; quick?: string },
 ): void {
   const path = cachePath(options.cacheDir, options.dirs);
   try {
     mkdirSync(options.cacheDir, { recursive: true });
     const file: CacheFile = {
       version: CACHE_VERSION,
+      core: CORE_SOURCE_HASH,
       fingerprint,
+      quick: options.quick ?? quickKey(options.dirs),
       articles: [...desk.articles],
       warnings: [...warnings],
       snapshot: desk.toJSON(),
@@ -148,20 +196,27 @@ export async function openKnowledge(
   const logger = options.logger ?? silentLogger;
   const cacheDir = options.cacheDir === undefined ? ".cache" : options.cacheDir;
   const prefix = prefixes(dirs);
-  const fingerprint = await fingerprintFolders(dirs);
+  const quick = quickKey(dirs);
+  let fingerprint: string | null = null;
+  const contentFingerprint = async () => {
+    fingerprint ??= await fingerprintFolders(dirs);
+    return fingerprint;
+  };
   const path = cacheDir === null ? null : cachePath(cacheDir, dirs);
 
   if (path) {
-    const cached = readCache(path, fingerprint, logger);
+    const cached = await readCache(path, quick, contentFingerprint, logger);
     if (cached) {
       try {
         const desk = Newsdesk.fromJSON(cached.snapshot, cached.articles, options.desk);
         for (const w of cached.warnings) logger.warn(`knowledge: ${w.file}: ${w.reason}`);
         const totalMs = performance.now() - started;
+        if (cached.quick !== quick)
+          saveCache(desk, cached.warnings, cached.fingerprint, { cacheDir: cacheDir!, dirs, logger, quick });
         return {
           desk,
           warnings: cached.warnings,
-          fingerprint,
+          fingerprint: cached.fingerprint,
           cached: true,
           timings: { loadMs: 0, buildMs: 0, totalMs },
         };
@@ -173,11 +228,13 @@ export async function openKnowledge(
 
   const articles: Article[] = [];
   const warnings: KnowledgeWarning[] = [];
+  const prints: string[] = [];
   for (const [i, dir] of dirs.entries()) {
     const loaded = await loadKnowledge(dir, {
       logger,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
+    prints.push(loaded.fingerprint);
     const p = prefix[i]!;
     for (const a of loaded.articles) articles.push(p ? { ...a, id: p + a.id } : a);
     for (const w of loaded.warnings) warnings.push(p ? { ...w, file: p + w.file } : w);
@@ -185,7 +242,8 @@ export async function openKnowledge(
   const loadMs = performance.now() - started;
   const desk = Newsdesk.build(articles, options.desk);
   const buildMs = performance.now() - started - loadMs;
-  if (cacheDir !== null) saveCache(desk, warnings, fingerprint, { cacheDir, dirs, logger });
+  const content = combine(prints);
+  if (cacheDir !== null) saveCache(desk, warnings, content, { cacheDir, dirs, logger, quick });
   const totalMs = performance.now() - started;
-  return { desk, warnings, fingerprint, cached: false, timings: { loadMs, buildMs, totalMs } };
+  return { desk, warnings, fingerprint: content, cached: false, timings: { loadMs, buildMs, totalMs } };
 }

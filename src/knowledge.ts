@@ -264,6 +264,29 @@ export async function fingerprintKnowledge(
   return fingerprintOf(raws, problems, options.guild ?? null, maxBytes);
 }
 
+/**
+ * A cheap key of the folder's state: every file's path, size and modification time (stat only, no reads:
+ * about 0.1 s for 21,000 files), plus the parser version. Equal keys mean the files are very likely
+ * unchanged; a cache uses it to skip hashing content, and falls back to `fingerprintKnowledge` otherwise.
+ */
+export function statKnowledge(
+  dir: string,
+  options: Pick<LoadKnowledgeOptions, "maxBytes" | "guild"> = {},
+): string {
+  checkDir(dir);
+  const { files, problems } = listFiles(dir);
+  const h = createHash("sha256");
+  h.update(
+    `${PARSER_VERSION}\u0000${PARSER_SOURCE_HASH}\u0000${options.guild ?? ""}\u0000${options.maxBytes ?? DEFAULT_MAX_BYTES}`,
+  );
+  for (const p of problems) h.update(`\n${p.file}\u0000${p.reason}`);
+  for (const file of files) {
+    const st = statSync(join(dir, file), { throwIfNoEntry: false });
+    h.update(`\n${file}\u0000${st?.size ?? -1}\u0000${st?.mtimeMs ?? -1}`);
+  }
+  return h.digest("hex");
+}
+
 /** What makes two articles the same content: title and sentences (and their guild). */
 function duplicateKey(a: Article): string {
   const h = createHash("sha256");

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -47,6 +47,15 @@ describe("the index cache", () => {
     expect(again.cached).toBe(false);
     expect(logger.lines.join("\n")).toMatch(/knowledge changed; rebuilding/);
     expect(again.desk.ask("lighthouse keeper").results[0]?.citation.article).toBe("new");
+  });
+
+  it("GIVEN files touched but unchanged (a fresh clone) WHEN started THEN the cache still serves", async () => {
+    await openKnowledge(knowledge, { cacheDir });
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(knowledge, "harbour-strike.md"), later, later);
+    const again = await openKnowledge(knowledge, { cacheDir });
+    expect(again.cached).toBe(true);
+    expect(again.desk.ask("strike").status).toBe("ok");
   });
 
   it("GIVEN a corrupted cache file WHEN started THEN it warns, rebuilds and answers", async () => {
