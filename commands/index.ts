@@ -5,13 +5,26 @@
 import articles from "./articles.ts";
 import ask from "./ask.ts";
 import { buttons } from "./buttons.ts";
+import feed from "./feed.ts";
 import findSources from "./find-sources.ts";
+import forget from "./forget.ts";
 import help from "./help.ts";
+import ingest from "./ingest.ts";
 import summary from "./summary.ts";
 import type { Command, ComponentHandler } from "./types.ts";
 import who from "./who.ts";
 
-export const commands: readonly Command[] = [ask, who, summary, articles, help, findSources];
+export const commands: readonly Command[] = [
+  ask,
+  who,
+  summary,
+  articles,
+  help,
+  findSources,
+  ingest,
+  forget,
+  feed,
+];
 
 export const components: readonly ComponentHandler[] = buttons;
 

@@ -75,6 +75,8 @@ export interface Interaction {
   readonly commandType: number | null;
   /** Options by name (subcommands flattened). */
   readonly options: Readonly<Record<string, OptionValue>>;
+  /** The subcommand chosen (`add` for `/feed add`), when the command has subcommands. */
+  readonly subcommand?: string;
   /** The option being typed, for autocomplete. */
   readonly focused: { readonly name: string; readonly value: string } | null;
   /** Component or modal custom id. */
@@ -91,6 +93,19 @@ export interface Interaction {
   /** The bot's permissions in this channel (null when Discord does not say). */
   readonly appPermissions: bigint | null;
   readonly locale: string | null;
+  /** Attachments the command's options refer to, by attachment id (option value). */
+  readonly attachments?: Readonly<Record<string, AttachmentInfo>>;
+  /** A submitted modal's text inputs, by custom id. */
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+/** An uploaded file as Discord describes it (the file itself is on Discord's CDN at `url`). */
+export interface AttachmentInfo {
+  readonly id: string;
+  readonly filename: string;
+  readonly url: string;
+  readonly size: number | null;
+  readonly contentType: string | null;
 }
 
 export interface ArticleListItem extends ArticleMeta {
@@ -157,6 +172,51 @@ export interface Desk {
   ): readonly { id: string; title: string; date: string | null }[];
 }
 
+/** What was added by /ingest: the article as the knowledge loader reads it. */
+export interface AddedArticle {
+  readonly id: string;
+  readonly title: string;
+  readonly date: string | null;
+  readonly source: string | null;
+  readonly url: string | null;
+  readonly sentences: number;
+}
+
+/** A feed a server follows, as /feed list shows it. */
+export interface FeedView {
+  readonly url: string;
+  readonly title: string | null;
+  readonly channelId: string | null;
+  readonly addedBy: string | null;
+  readonly errors: number;
+  readonly lastError: string | null;
+  readonly lastPolledAt: number | null;
+  readonly nextPollAt: number;
+}
+
+/**
+ * Adding and removing a server's own articles, and following feeds (see `src/discord/ingest.ts`).
+ * Refusals throw errors whose message is safe to show (`isIngestError`).
+ */
+export interface IngestServices {
+  addUrl(url: string, guildId: string): Promise<AddedArticle>;
+  addAttachment(attachment: AttachmentInfo, guildId: string): Promise<AddedArticle>;
+  addText(title: string, text: string, guildId: string): Promise<AddedArticle>;
+  /** The articles this server added, newest first. */
+  listOwn(guildId: string): Promise<readonly { id: string; title: string; date: string | null }[]>;
+  /** Removes an article this server added (only those). */
+  forget(articleId: string, guildId: string): Promise<{ id: string; title: string }>;
+  /** Null when feeds are not polled by this process. */
+  readonly feeds: {
+    add(
+      url: string,
+      options: { guildId: string; addedBy: string; channelId: string | null },
+    ): Promise<{ feed: FeedView; added: readonly string[] }>;
+    list(guildId: string): readonly FeedView[];
+    remove(url: string, guildId: string): Promise<FeedView>;
+  } | null;
+}
+
 /** Everything a handler gets. Nothing is imported from a global. */
 export interface Context {
   readonly interaction: Interaction;
@@ -165,6 +225,8 @@ export interface Context {
   readonly config: Config;
   readonly logger: Logger;
   readonly discord: DiscordActions;
+  /** Ingestion (/ingest, /forget, /feed); absent where the bot does not write knowledge. */
+  readonly ingest?: IngestServices;
 }
 
 /** A message shown to the user as is (ephemeral); any other error becomes "something went wrong (ref …)". */
@@ -181,6 +243,8 @@ export interface Command {
     | RESTPostAPIContextMenuApplicationCommandsJSONBody;
   execute(ctx: Context): Promise<void>;
   autocomplete?(ctx: Context): Promise<void>;
+  /** Handles a submitted modal whose custom id starts with the command's name + ":". */
+  modal?(ctx: Context, payload: string): Promise<void>;
   /** Whether a reply to this interaction is private; used when the router defers a slow handler. */
   ephemeral?(interaction: Interaction): boolean;
 }

@@ -3,6 +3,7 @@
  *
  *   npm run --silent cli -- ask "Where did Assad flee?" [--knowledge DIR] [--limit N] [--json] [--guild ID]
  *   npm run --silent cli -- articles [filter] [--page N] [--json]
+ *   npm run --silent cli -- ingest <url|file> [--guild ID] [--json]
  *
  * `runCommand` is shared with the local console (src/console.ts), so `/ask …` there prints exactly
  * what `cli ask …` prints.
@@ -32,7 +33,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ["ask", "who", "summary", "articles", "help"] as const;
+export const COMMANDS = ["ask", "who", "summary", "articles", "ingest", "help"] as const;
 
 const OPTIONS = {
   knowledge: { type: "string", multiple: true },
@@ -52,6 +53,8 @@ Commands:
   summary [article]     3-5 sentences of an article (id or title words; default the newest)
   summary --topic WORDS a summary across the articles on a topic
   articles [filter]     the articles, newest first (--page N)
+  ingest <url|file>     add an article from a web page or a .md, .txt or .html file
+                        (with --guild ID: for that server only; INGEST_ALLOWLIST applies)
   help                  this text
 
 Options:
@@ -59,7 +62,7 @@ Options:
   --limit N             how many results (1-25, default 5)
   --page N              page of a listing (default 1)
   --topic WORDS         summarise a topic across articles
-  --guild ID            answer as that Discord server sees the knowledge
+  --guild ID            answer as that Discord server sees the knowledge (ingest: add for it)
   --json                print one JSON object instead of text`;
 
 export interface ParsedCommand {
@@ -177,6 +180,19 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     throw err;
+  }
+  if (cmd.command === "ingest") {
+    // Writes one file; the knowledge is not loaded (a running bot picks the file up by itself).
+    const { runIngestCommand } = await import("./ingest/cli.ts");
+    const out = await runIngestCommand(cmd.args[0], {
+      knowledgeDir: cmd.knowledge[0] ?? config.knowledgeDir,
+      allowlist: config.ingestAllowlist,
+      guild: cmd.guild,
+      json: cmd.json,
+    });
+    // Refusals go to stderr, except with --json, where stdout always carries one object.
+    (out.exitCode === 0 || cmd.json ? process.stdout : process.stderr).write(`${out.stdout}\n`);
+    return out.exitCode;
   }
   const logger = createLogger({
     level: config.logLevel,

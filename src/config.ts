@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "dotenv";
+import { type Allowlist, parseAllowlist } from "./ingest/address.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -31,6 +32,15 @@ export interface Config {
   readonly discordPublicKey: string | null;
   /** Gateway sharding: a count, `auto`, or null for a single process. */
   readonly shardCount: number | "auto" | null;
+  /** Hosts (`host[:port]`) that /ingest and feeds may fetch although they resolve to private addresses. */
+  readonly ingestAllowlist: Allowlist;
+  /** Articles a server may add in a row (/ingest), then one more every `ingestRefillSeconds`. */
+  readonly ingestBurst: number;
+  readonly ingestRefillSeconds: number;
+  /** How often feeds are polled, in minutes (default 15). */
+  readonly feedIntervalMinutes: number;
+  /** JSON file holding the followed feeds and their state (default ./data/feeds.json). */
+  readonly feedStateFile: string;
 }
 
 export const DEFAULT_API_URL = "https://discord.com/api";
@@ -48,6 +58,11 @@ export const CONFIG_KEYS = [
   "INTERACTIONS_HOST",
   "DISCORD_PUBLIC_KEY",
   "SHARD_COUNT",
+  "INGEST_ALLOWLIST",
+  "INGEST_BURST",
+  "INGEST_REFILL_SECONDS",
+  "FEED_INTERVAL_MINUTES",
+  "FEED_STATE_FILE",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -147,6 +162,17 @@ export function parseConfig(env: Env): Config {
     }
   }
 
+  let ingestAllowlist: Allowlist = [];
+  try {
+    ingestAllowlist = parseAllowlist(get("INGEST_ALLOWLIST"));
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  const ingestBurst = number("INGEST_BURST", 5, 1, 1000, true) ?? 5;
+  const ingestRefillSeconds = number("INGEST_REFILL_SECONDS", 60, 1, 86_400, false) ?? 60;
+  const feedIntervalMinutes = number("FEED_INTERVAL_MINUTES", 15, 0.05, 10_080, false) ?? 15;
+  const feedStateFile = get("FEED_STATE_FILE") ?? "./data/feeds.json";
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     discordToken: token,
@@ -160,6 +186,11 @@ export function parseConfig(env: Env): Config {
     interactionsHost,
     discordPublicKey: publicKey,
     shardCount,
+    ingestAllowlist: Object.freeze(ingestAllowlist),
+    ingestBurst,
+    ingestRefillSeconds,
+    feedIntervalMinutes,
+    feedStateFile,
   });
 }
 
@@ -195,6 +226,11 @@ export function requireKeys(config: Config, keys: readonly ConfigKey[]): void {
     INTERACTIONS_HOST: config.interactionsHost,
     DISCORD_PUBLIC_KEY: config.discordPublicKey,
     SHARD_COUNT: config.shardCount,
+    INGEST_ALLOWLIST: config.ingestAllowlist,
+    INGEST_BURST: config.ingestBurst,
+    INGEST_REFILL_SECONDS: config.ingestRefillSeconds,
+    FEED_INTERVAL_MINUTES: config.feedIntervalMinutes,
+    FEED_STATE_FILE: config.feedStateFile,
   };
   const missing = keys.filter((k) => value[k] === null);
   if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k} is required here but not set`));

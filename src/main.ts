@@ -46,7 +46,29 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
   });
   if (config.discordToken) {
     const { startBot } = await import("./discord/bot.ts");
-    const bot = await startBot({ config, desk, logger });
+    // /ingest, /forget and /feed write into the knowledge folder; the change reaches the index at once.
+    const [{ createFeedPoller, createIngestServices, FeedNotifier }, { RateLimiter }] = await Promise.all([
+      import("./discord/ingest.ts"),
+      import("./ingest/rate-limit.ts"),
+    ]);
+    const update = (changes: Parameters<typeof desk.update>[0]) => desk.update(changes);
+    const notifier = new FeedNotifier({ logger });
+    const feeds = createFeedPoller({ config, update, notifier, logger });
+    await feeds.load();
+    const ingest = createIngestServices({
+      knowledgeDir: config.knowledgeDir,
+      allowlist: config.ingestAllowlist,
+      limiter: new RateLimiter({
+        capacity: config.ingestBurst,
+        refillEveryMs: config.ingestRefillSeconds * 1000,
+      }),
+      update,
+      feeds,
+    });
+    const bot = await startBot({ config, desk, logger, ingest });
+    notifier.attach(bot.client.rest);
+    feeds.start();
+    logger.info({ feeds: feeds.list().length, everyMinutes: config.feedIntervalMinutes }, "feeds: polling");
     logger.info("discord: connected; serving slash commands");
     let resolveDone: () => void = () => {};
     const done = new Promise<void>((r) => {
@@ -56,6 +78,7 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
       mode: "discord",
       done,
       stop: async () => {
+        await feeds.stop();
         await bot.stop();
         await watcher.close();
         resolveDone();

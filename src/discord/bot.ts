@@ -7,7 +7,7 @@
  * await bot.stop();
  */
 import { type APIInteraction, Client, Events, GatewayDispatchEvents, GatewayIntentBits } from "discord.js";
-import type { Command, ComponentHandler, Desk } from "../../commands/types.ts";
+import type { Command, ComponentHandler, Desk, IngestServices } from "../../commands/types.ts";
 import type { Config } from "../config.ts";
 import type { AppLogger } from "../log.ts";
 import { createDispatcher } from "./dispatch.ts";
@@ -29,6 +29,8 @@ export interface StartBotOptions {
   /** Install SIGINT/SIGTERM handlers that stop the bot and exit (default true). */
   signals?: boolean;
   autoDeferMs?: number;
+  /** Ingestion services for /ingest, /forget and /feed (optional). */
+  ingest?: IngestServices;
 }
 
 export async function startBot(options: StartBotOptions): Promise<BotHandle> {
@@ -43,6 +45,7 @@ export async function startBot(options: StartBotOptions): Promise<BotHandle> {
     ...(options.commands ? { commands: options.commands } : {}),
     ...(options.components ? { components: options.components } : {}),
     ...(options.autoDeferMs !== undefined ? { autoDeferMs: options.autoDeferMs } : {}),
+    ...(options.ingest ? { ingest: options.ingest } : {}),
   });
 
   const inFlight = new Set<Promise<void>>();

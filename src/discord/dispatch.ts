@@ -11,7 +11,7 @@
  */
 import type { APIInteraction } from "discord.js";
 import { commands as defaultCommands, components as defaultComponents } from "../../commands/index.ts";
-import type { Command, ComponentHandler, Desk } from "../../commands/types.ts";
+import type { Command, ComponentHandler, Desk, IngestServices } from "../../commands/types.ts";
 import type { Config } from "../config.ts";
 import type { AppLogger } from "../log.ts";
 import { restActions } from "./actions.ts";
@@ -28,6 +28,8 @@ export interface DispatcherOptions {
   commands?: readonly Command[];
   components?: readonly ComponentHandler[];
   autoDeferMs?: number;
+  /** Ingestion services for /ingest, /forget and /feed (optional). */
+  ingest?: IngestServices;
 }
 
 export type Dispatcher = (raw: APIInteraction, initial?: InitialResponse) => Promise<void>;
@@ -40,6 +42,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     config: options.config,
     logger: options.logger,
     discord: restActions(options.rest),
+    ...(options.ingest ? { ingest: options.ingest } : {}),
     ...(options.autoDeferMs !== undefined ? { autoDeferMs: options.autoDeferMs } : {}),
   });
   return async (raw, initial) => {

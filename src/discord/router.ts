@@ -11,6 +11,7 @@ import type {
   Context,
   Desk,
   DiscordActions,
+  IngestServices,
   Interaction,
   Responder,
 } from "../../commands/types.ts";
@@ -28,6 +29,8 @@ export interface RouterOptions {
   config: Config;
   logger: AppLogger;
   discord: DiscordActions;
+  /** Ingestion services for /ingest, /forget and /feed (optional). */
+  ingest?: IngestServices;
   /** Defer (show "thinking…") when a handler has not answered after this many ms. Default 1500. */
   autoDeferMs?: number;
   now?: () => number;
@@ -58,10 +61,11 @@ export function createRouter(options: RouterOptions): Router {
       config: options.config,
       logger,
       discord: options.discord,
+      ...(options.ingest ? { ingest: options.ingest } : {}),
     };
     const label =
-      interaction.kind === "component"
-        ? `button ${interaction.customId?.split(":")[0] ?? "?"}`
+      interaction.kind === "component" || interaction.kind === "modal"
+        ? `${interaction.kind === "modal" ? "modal" : "button"} ${interaction.customId?.split(":")[0] ?? "?"}`
         : `${interaction.kind} ${interaction.commandName ?? "?"}`;
     const log = logger.child({ interaction: interaction.id, user: interaction.user.id, what: label });
 
@@ -109,6 +113,19 @@ export function createRouter(options: RouterOptions): Router {
           }
         }, autoDeferMs);
         await handler.handle(ctx, cut < 0 ? "" : id.slice(cut + 1));
+      } else if (interaction.kind === "modal") {
+        // A modal belongs to the command that opened it: custom id "<command name>:<payload>".
+        const id = interaction.customId ?? "";
+        const cut = id.indexOf(":");
+        const command = byName.get(cut < 0 ? id : id.slice(0, cut));
+        if (!command?.modal) throw new UserError(EXPIRED);
+        const ephemeral = command.ephemeral?.(interaction) ?? false;
+        timer = setTimeout(() => {
+          if (responder.state === "pending") {
+            responder.defer({ ephemeral }).catch((err) => log.warn({ err }, "discord: defer failed"));
+          }
+        }, autoDeferMs);
+        await command.modal(ctx, cut < 0 ? "" : id.slice(cut + 1));
       } else {
         throw new UserError(EXPIRED);
       }

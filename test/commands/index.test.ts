@@ -18,9 +18,12 @@ describe("command list", () => {
       "articles",
       "help",
       "Find sources",
+      "ingest",
+      "forget",
+      "feed",
     ]);
     expect(components.map((c) => c.prefix)).toEqual(["ask1", "who1", "arts1", "ctx1", "share1"]);
-    expect(commandData()).toHaveLength(6);
+    expect(commandData()).toHaveLength(9);
   });
 
   it("GIVEN every command THEN its registration JSON is valid for Discord", () => {

@@ -207,13 +207,16 @@ afterAll(async () => {
 });
 
 describe("registration", () => {
-  it("GIVEN the deploy code WHEN run against the server THEN all six commands are registered with their limits", async () => {
+  it("GIVEN the deploy code WHEN run against the server THEN all nine commands are registered with their limits", async () => {
     const rows = await discord.prisma.applicationCommand.findMany({ where: { guildId: discord.guildId } });
     expect(rows.map((r) => r.name).sort()).toEqual([
       "Find sources",
       "articles",
       "ask",
+      "feed",
+      "forget",
       "help",
+      "ingest",
       "summary",
       "who",
     ]);
