@@ -11,6 +11,7 @@ import {
   extractArticle,
   fold,
   type LocalPerson,
+  plainKey,
   type RawMention,
   wordStats,
 } from "./entities/extract.ts";
@@ -43,6 +44,8 @@ interface Builder {
   fullSurfaces: Map<string, number>;
   roles: [string, number, number][];
   mentions: { article: number; m: RawMention }[];
+  /** mentions by surname alone: a sign of a person */
+  singles: number;
 }
 
 const MAX_ALIASES = 20;
@@ -62,7 +65,8 @@ function canonical(b: Builder): string {
       bestN = n;
     }
   }
-  return best;
+  // "U.S" lost its final dot to the sentence splitter's tokenizer
+  return /^(?:[A-Z]\.)+[A-Z]$/.test(best) ? `${best}.` : best;
 }
 
 /**
@@ -87,7 +91,7 @@ export function buildEntityTable(
     const id = `${kind}:${key}`;
     let b = builders.get(id);
     if (b === undefined) {
-      b = { kind, key, surfaces: new Map(), fullSurfaces: new Map(), roles: [], mentions: [] };
+      b = { kind, key, surfaces: new Map(), fullSurfaces: new Map(), roles: [], mentions: [], singles: 0 };
       builders.set(id, b);
     }
     return b;
@@ -99,10 +103,15 @@ export function buildEntityTable(
     }
     for (const r of p.roles) b.roles.push([r.role, article, r.sentence]);
     for (const m of p.mentions) b.mentions.push({ article, m });
+    b.singles += full
+      ? p.mentions.filter((m) => m.via === "name" && m.terms.length === 1).length
+      : p.mentions.length;
   };
 
   // Full names first: they define who exists.
   const surnames = new Map<string, Set<string>>();
+  const fullArticles = new Map<string, number>();
+  const singleArticles = new Map<string, number>();
   extracted.forEach((e, a) => {
     for (const p of e.persons) {
       if (p.single) continue;
@@ -115,7 +124,9 @@ export function buildEntityTable(
         surnames.set(sur, set);
       }
       set.add(p.key);
+      fullArticles.set(p.key, (fullArticles.get(p.key) ?? 0) + 1);
     }
+    for (const p of e.persons) if (p.single) singleArticles.set(p.key, (singleArticles.get(p.key) ?? 0) + 1);
   });
   // A surname alone joins the one person known by it; with none, it stands alone if the
   // article gives evidence it is a person; with several, it is left out (no guessing).
@@ -124,8 +135,13 @@ export function buildEntityTable(
     for (const p of e.persons) {
       if (!p.single) continue;
       const owners = surnames.get(p.key);
-      if (owners !== undefined && owners.size === 1)
-        absorb(builderOf("person", [...owners][0]!), p, a, false);
+      // …and only if that person is usually introduced by full name where the word appears alone:
+      // "Olympic" is everywhere, "Sydney Olympic" once — that is not a person called Olympic.
+      const owner = owners?.size === 1 ? [...owners][0]! : null;
+      const plausible =
+        owner !== null &&
+        (p.evidence || (fullArticles.get(owner) ?? 0) * 4 >= (singleArticles.get(p.key) ?? 0));
+      if (owner !== null && plausible) absorb(builderOf("person", owner), p, a, false);
       else if (owners === undefined && p.evidence) absorb(builderOf("person", p.key), p, a, false);
       else dropped++;
     }
@@ -135,6 +151,38 @@ export function buildEntityTable(
       for (const m of t.mentions) b.mentions.push({ article: a, m });
     }
   });
+
+  // "Merrill Lynch", "Morgan Stanley": two first/last names that also start an organisation's
+  // name ("Morgan Stanley Group"), never titled nor called by the surname alone, are the organisation.
+  const orgKeys = [...builders.values()].filter((b) => b.kind === "organization").map((b) => b.key);
+  orgKeys.sort();
+  const extendsOrg = (key: string): boolean => {
+    const p = `${key} `;
+    let lo = 0;
+    let hi = orgKeys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (orgKeys[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return orgKeys[lo]?.startsWith(p) === true;
+  };
+  for (const [id, b] of [...builders]) {
+    if (b.kind !== "person" || b.roles.length > 0 || b.singles > 0) continue;
+    // Named in full five times or more, never by surname, never titled: not how news treats a person
+    // ("Sydney Olympic", "Virginia Federal").
+    if (b.mentions.length >= 5 && !extendsOrg(plainKey(canonical(b)))) {
+      builders.delete(id);
+      dropped++;
+      continue;
+    }
+    if (!extendsOrg(plainKey(canonical(b)))) continue;
+    builders.delete(id);
+    const org = builderOf("organization", plainKey(canonical(b)));
+    for (const [s, n] of b.surfaces) bump(org.surfaces, s, n);
+    for (const m of b.mentions)
+      org.mentions.push({ article: m.article, m: { ...m.m, quote: false, via: "name" } });
+  }
 
   const records: EntityRecord[] = [];
   const usedIds = new Set<string>();

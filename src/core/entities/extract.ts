@@ -98,7 +98,8 @@ export function tokenizeSentence(text: string): Tok[] {
       raw = raw.slice(0, -2);
       poss = true;
     }
-    const cap = word && (/^\p{Lu}/u.test(raw) || PARTICLE_CAP.test(raw));
+    // "Douglas-designed", "Carwyn James-inspired": a compound adjective, not a name
+    const cap = word && (/^\p{Lu}/u.test(raw) || PARTICLE_CAP.test(raw)) && !/-\p{Ll}+$/u.test(raw);
     out.push({ text: raw, start, end: start + raw.length, word, cap, poss, low: fold(raw) });
   }
   return out;
@@ -331,6 +332,7 @@ function classify(
     return { ...base, kind: "pending", evidence: isLastName(w.low) };
   }
 
+  if (lows.every((l) => isOrgSuffix(l))) return null; // "Co Inc"
   if (lexHas(whole, "Organization") || isOrgSuffix(last)) return { ...base, kind: "organization" };
   if (lexHas(whole, "Country", "City", "Region", "Place") || (isPlaceSuffix(last) && !isFirstName(lows[0]!)))
     return { ...base, kind: "place" };

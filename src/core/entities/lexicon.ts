@@ -212,6 +212,13 @@ const ORG_SUFFIX_EXTRA = new Set([
   "guardian",
   "reserve",
   "treasury",
+  "organisation",
+  "organization",
+  "democrat",
+  "democrats",
+  "socialists",
+  "liberals",
+  "conservatives",
 ]);
 const PLACE_SUFFIX_EXTRA = new Set(["street", "road", "avenue", "square", "province", "county", "state"]);
 const DEMONYM_EXTRA = new Set([
