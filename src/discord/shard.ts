@@ -71,8 +71,6 @@ export async function startShards(
 ): Promise<ShardsHandle> {
   if (!config.discordToken) throw new Error("shards: DISCORD_TOKEN is required to shard the gateway bot");
   const count = await resolveShardCount(config);
-  // Children inherit this process's environment (discord.js adds SHARDS, SHARD_COUNT, DISCORD_TOKEN).
-  Object.assign(process.env, configEnv(config));
   const manager = new ShardingManager(fileURLToPath(new URL("./shard-child.ts", import.meta.url)), {
     totalShards: count,
     token: config.discordToken,
@@ -129,6 +127,11 @@ export async function startShards(
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
+  // Children inherit this process's environment (discord.js adds SHARDS, SHARD_COUNT, DISCORD_TOKEN);
+  // each Shard copies it when created (and reuses the copy to respawn), so it is set only while spawning.
+  const env = configEnv(config);
+  const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
   try {
     await manager.spawn({
       amount: count,
@@ -138,6 +141,11 @@ export async function startShards(
   } catch (err) {
     await stop();
     throw new Error(`shards: could not start ${count} shard(s): ${(err as Error).message}`, { cause: err });
+  } finally {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
   logger.info({ count }, "shards: every shard is connected");
   return { mode: "shards", manager, count, done, stop };
