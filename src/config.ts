@@ -170,7 +170,7 @@ export function parseConfig(env: Env): Config {
   }
   const ingestBurst = number("INGEST_BURST", 5, 1, 1000, true) ?? 5;
   const ingestRefillSeconds = number("INGEST_REFILL_SECONDS", 60, 1, 86_400, false) ?? 60;
-  const feedIntervalMinutes = number("FEED_INTERVAL_MINUTES", 15, 0.05, 10_080, false) ?? 15;
+  const feedIntervalMinutes = number("FEED_INTERVAL_MINUTES", 15, 0.01, 10_080, false) ?? 15;
   const feedStateFile = get("FEED_STATE_FILE") ?? "./data/feeds.json";
 
   if (problems.length > 0) throw new ConfigError(problems);
