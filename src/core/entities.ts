@@ -8,11 +8,13 @@
  */
 import {
   type ArticleEntities,
+  countWords,
   extractArticle,
   fold,
   type LocalPerson,
   plainKey,
   type RawMention,
+  type WordStats,
   wordStats,
 } from "./entities/extract.ts";
 import { type EntityKind, type EntityRecord, EntityTable } from "./entities/table.ts";
@@ -49,6 +51,11 @@ interface Builder {
 }
 
 const MAX_ALIASES = 20;
+const NO_TERMS: string[] = [];
+
+function thingMention(sentence: number): RawMention {
+  return { sentence, lead: 0, start: 0, end: 0, via: "name", terms: NO_TERMS, quote: false };
+}
 const VIA_CODE = { name: 0, descriptor: 1, pronoun: 2 } as const;
 
 function bump(map: Map<string, number>, key: string, n: number): void {
@@ -80,10 +87,69 @@ export function buildEntityTable(
   articles: readonly Article[],
   options: BuildEntityOptions = {},
 ): EntityTable {
-  const logger = options.logger ?? silentLogger;
   const started = performance.now();
   const stats = wordStats(articles);
   const extracted: ArticleEntities[] = articles.map((a) => extractArticle(a, stats));
+  return mergeEntities(articles, extracted, options.logger ?? silentLogger, started);
+}
+
+/**
+ * Keeps each article's extraction so that a change to a few articles re-extracts only those
+ * (the merge across articles is redone, which is cheap). Word statistics are updated as articles
+ * come and go; articles kept from before are not re-read, so after many changes the table may
+ * differ slightly from a fresh `buildEntityTable` of the same articles. Costs memory (the
+ * per-article extractions stay in memory).
+ *
+ * @example
+ * const indexer = new EntityIndexer(articles);
+ * let table = indexer.table(articles);
+ * indexer.update({ upsert: [fresh], remove: ["old-id"] });
+ * table = indexer.table(newArticleList);
+ */
+export class EntityIndexer {
+  readonly #stats: WordStats;
+  readonly #extracted = new Map<string, { article: Article; entities: ArticleEntities }>();
+  readonly #logger: Logger;
+
+  constructor(articles: readonly Article[], options: BuildEntityOptions = {}) {
+    this.#logger = options.logger ?? silentLogger;
+    this.#stats = wordStats(articles);
+    for (const a of articles)
+      this.#extracted.set(a.id, { article: a, entities: extractArticle(a, this.#stats) });
+  }
+
+  /** Applies added, replaced and removed articles. */
+  update(changes: { upsert?: readonly Article[]; remove?: readonly string[] }): void {
+    const gone = [...(changes.remove ?? []), ...(changes.upsert ?? []).map((a) => a.id)];
+    for (const id of gone) {
+      const old = this.#extracted.get(id);
+      if (old === undefined) continue;
+      countWords(this.#stats, old.article, -1);
+      this.#extracted.delete(id);
+    }
+    for (const a of changes.upsert ?? []) countWords(this.#stats, a, 1);
+    for (const a of changes.upsert ?? [])
+      this.#extracted.set(a.id, { article: a, entities: extractArticle(a, this.#stats) });
+  }
+
+  /** The table for `articles` (in that order; every one must have been given to the indexer). */
+  table(articles: readonly Article[]): EntityTable {
+    const started = performance.now();
+    const extracted = articles.map((a) => {
+      const e = this.#extracted.get(a.id);
+      if (e === undefined) throw new Error(`entities: article ${a.id} was never given to the indexer`);
+      return e.entities;
+    });
+    return mergeEntities(articles, extracted, this.#logger, started);
+  }
+}
+
+function mergeEntities(
+  articles: readonly Article[],
+  extracted: readonly ArticleEntities[],
+  logger: Logger,
+  started: number,
+): EntityTable {
   const extractMs = performance.now() - started;
 
   const builders = new Map<string, Builder>();
@@ -148,7 +214,7 @@ export function buildEntityTable(
     for (const t of e.things) {
       const b = builderOf(t.kind, t.key);
       for (const [s, n] of t.surfaces) bump(b.surfaces, s, n);
-      for (const m of t.mentions) b.mentions.push({ article: a, m });
+      for (const sentence of t.sentences) b.mentions.push({ article: a, m: thingMention(sentence) });
     }
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseArticle } from "../../src/core/articles.ts";
-import { buildEntityTable, type Entity, EntityTable } from "../../src/core/entities.ts";
+import { buildEntityTable, type Entity, EntityIndexer, EntityTable } from "../../src/core/entities.ts";
 import type { Article } from "../../src/core/types.ts";
 
 const FIXTURES = "test/fixtures/entities/articles";
@@ -163,5 +163,23 @@ describe("JSON", () => {
 
   it("GIVEN the same articles twice THEN the table is identical (deterministic)", () => {
     expect(JSON.stringify(buildEntityTable([seed, meridian, derby, warsaw]))).toBe(JSON.stringify(table));
+  });
+});
+
+describe("EntityIndexer", () => {
+  it("GIVEN an indexer WHEN articles are added, replaced and removed THEN its table equals a fresh build", () => {
+    const indexer = new EntityIndexer([seed, meridian, warsaw]);
+    expect(indexer.table([seed, meridian, warsaw]).entities()).toEqual(
+      buildEntityTable([seed, meridian, warsaw]).entities(),
+    );
+    const edited: Article = { ...warsaw, sentences: warsaw.sentences.slice(0, 3) };
+    indexer.update({ upsert: [derby, edited], remove: [meridian.id] });
+    const after = [seed, edited, derby];
+    expect(indexer.table(after).entities()).toEqual(buildEntityTable(after).entities());
+    expect(indexer.table(after).articleIds).toEqual(after.map((a) => a.id));
+  });
+
+  it("GIVEN an article the indexer never saw THEN table() says so", () => {
+    expect(() => new EntityIndexer([seed]).table([seed, derby])).toThrow(/entities: article derby-report/);
   });
 });

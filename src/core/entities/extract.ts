@@ -133,7 +133,8 @@ export interface LocalThing {
   kind: Exclude<EntityKind, "person">;
   key: string;
   surfaces: Map<string, number>;
-  mentions: RawMention[];
+  /** positions of the sentences naming it */
+  sentences: number[];
 }
 
 export interface ArticleEntities {
@@ -163,27 +164,31 @@ const WORD = /(?<![\p{L}\p{N}'’-])\p{L}[\p{L}\p{M}'’-]*/gu;
 
 /** Counts lower-case and capitalised uses of words: a word mostly written in lower case is not a name. */
 export function wordStats(articles: readonly Article[]): WordStats {
-  const lower = new Map<string, number>();
-  const cap = new Map<string, number>();
-  for (const a of articles) {
-    for (const s of a.sentences) {
-      let first = true;
-      for (const m of s.text.matchAll(WORD)) {
-        if (first) {
-          first = false;
-          continue;
-        }
-        const w = m[0];
-        const c = w.charCodeAt(0);
-        const isLower =
-          c >= 97 && c <= 122 ? true : c >= 65 && c <= 90 ? false : w[0] !== w[0]!.toUpperCase();
-        const key = isLower ? w : fold(w);
-        const map = isLower ? lower : cap;
-        map.set(key, (map.get(key) ?? 0) + 1);
+  const stats: WordStats = { lower: new Map(), cap: new Map() };
+  for (const a of articles) countWords(stats, a, 1);
+  return stats;
+}
+
+/** Adds (sign 1) or removes (sign -1) one article's words to/from `stats`. */
+export function countWords(stats: WordStats, article: Article, sign: 1 | -1): void {
+  const { lower, cap } = stats;
+  for (const s of article.sentences) {
+    let first = true;
+    for (const m of s.text.matchAll(WORD)) {
+      if (first) {
+        first = false;
+        continue;
       }
+      const w = m[0];
+      const c = w.charCodeAt(0);
+      const isLower = c >= 97 && c <= 122 ? true : c >= 65 && c <= 90 ? false : w[0] !== w[0]!.toUpperCase();
+      const key = isLower ? w : fold(w);
+      const map = isLower ? lower : cap;
+      const n = (map.get(key) ?? 0) + sign;
+      if (n > 0) map.set(key, n);
+      else map.delete(key);
     }
   }
-  return { lower, cap };
 }
 
 /** Mostly written in lower case in these articles. */
@@ -716,20 +721,11 @@ export function extractArticle(article: Article, stats?: WordStats): ArticleEnti
         const tk = `${kind}:${key}`;
         let th = things.get(tk);
         if (th === undefined) {
-          th = { kind, key, surfaces: new Map(), mentions: [] };
+          th = { kind, key, surfaces: new Map(), sentences: [] };
           things.set(tk, th);
         }
         th.surfaces.set(surface, (th.surfaces.get(surface) ?? 0) + 1);
-        if (!th.mentions.some((m) => m.sentence === position))
-          th.mentions.push({
-            sentence: position,
-            lead: span.from,
-            start: span.from,
-            end: span.to,
-            via: "name",
-            terms,
-            quote: false,
-          });
+        if (!th.sentences.includes(position)) th.sentences.push(position);
       }
     }
   }
