@@ -77,11 +77,13 @@ const ACCEPT =
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/** True for the media types ingestion reads: HTML, plain text and XML (RSS, Atom, …). */
+/** True for the media types ingestion reads: HTML, plain text (Markdown too: uploaded files) and XML (RSS, Atom, …). */
 export function isAcceptedContentType(mediaType: string): boolean {
   return (
     mediaType === "text/html" ||
     mediaType === "text/plain" ||
+    mediaType === "text/markdown" ||
+    mediaType === "text/x-markdown" ||
     mediaType === "text/xml" ||
     mediaType === "application/xml" ||
     mediaType === "application/xhtml+xml" ||

@@ -108,10 +108,11 @@ function respond(req: http.IncomingMessage, res: http.ServerResponse): unknown {
     return send(200, "application/rss+xml", rss(site.origin, 0));
   }
   if (url === "/not-a-feed.xml") return send(200, "text/xml", "<<<< this is not xml at all");
+  // Discord's CDN serves .md uploads as text/markdown.
   if (url === "/files/kiln.md") {
     return send(
       200,
-      "text/plain; charset=utf-8",
+      "text/markdown; charset=utf-8",
       "---\ntitle: Pottery kiln fire at Saltmarsh\ndate: 2025-10-21\nsource: Saltmarsh Gazette\n---\n\nA kiln fire damaged the Saltmarsh pottery studio on Tuesday night, firefighters said.\n\nNobody was hurt, and the studio hopes to reopen before the Christmas market.\n",
     );
   }
