@@ -218,15 +218,16 @@ function isAcronym(t: Tok): boolean {
   return /^[A-Z](?:[A-Z&]|\.(?=[A-Z]))+\.?$/.test(t.text) && t.text.replace(/[.&]/g, "").length <= 6;
 }
 
-function isUpperSentence(toks: readonly Tok[]): boolean {
+/** A headline-style sentence in capitals: capitalisation says nothing about names there. */
+function isUpperSentence(text: string): boolean {
   let upper = 0;
-  let words = 0;
-  for (const t of toks) {
-    if (!t.word || !/\p{L}/u.test(t.text)) continue;
-    words++;
-    if (t.text === t.text.toUpperCase() && t.text.length > 1) upper++;
+  let lower = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 122) lower++;
+    else if (c >= 65 && c <= 90) upper++;
   }
-  return words >= 3 && upper / words > 0.6;
+  return upper >= 10 && upper > lower * 1.5;
 }
 
 function isRoleWord(low: string): boolean {
@@ -657,7 +658,7 @@ export function extractArticle(article: Article, stats?: WordStats): ArticleEnti
   for (let si = 0; si < article.sentences.length; si++) {
     const text = article.sentences[si]!.text;
     const toks = sentToks[si]!;
-    if (isUpperSentence(toks)) continue;
+    if (isUpperSentence(text)) continue;
     const position = article.sentences[si]!.position;
     for (const [a, b] of runsOf(toks)) {
       const span = classify(text, toks, position, a, b, stats);

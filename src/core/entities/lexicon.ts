@@ -16,10 +16,27 @@ const lexicon = model.one.lexicon;
 const ORG_WORDS_NLP = model.two.orgWords ?? {};
 const PLACE_WORDS_NLP = model.two.placeWords ?? {};
 
+const NO_TAGS: readonly string[] = [];
+const tagMap = new Map<string, readonly string[]>();
+for (const [word, t] of Object.entries(lexicon)) {
+  if (t !== undefined) tagMap.set(word, Array.isArray(t) ? t : [t]);
+}
+
 function tagsOf(word: string): readonly string[] {
-  const t = lexicon[word];
-  if (t === undefined) return [];
-  return Array.isArray(t) ? t : [t];
+  return tagMap.get(word) ?? NO_TAGS;
+}
+
+function memo(fn: (word: string) => boolean): (word: string) => boolean {
+  const cache = new Map<string, boolean>();
+  return (word) => {
+    let v = cache.get(word);
+    if (v === undefined) {
+      v = fn(word);
+      if (cache.size > 200_000) cache.clear();
+      cache.set(word, v);
+    }
+    return v;
+  };
 }
 
 /** True when compromise's lexicon gives `word` (lower case) one of `tags`. */
@@ -30,7 +47,7 @@ export function lexHas(word: string, ...tags: string[]): boolean {
 
 /** Whether the lowercase word is in compromise's lexicon at all. */
 export function lexKnown(word: string): boolean {
-  return lexicon[word] !== undefined;
+  return tagMap.has(word);
 }
 
 export function isFirstName(word: string): boolean {
@@ -55,13 +72,13 @@ export function isPlaceWord(word: string): boolean {
 }
 
 /** A word that may stand alone as someone's surname ("Putin", "Sharaa"), not a common or title word. */
-export function isSurnameLike(word: string): boolean {
+export const isSurnameLike = memo((word: string): boolean => {
   if (word.length < 2 || /\d/.test(word)) return false;
   if (ROLE_HEADS.has(word) || ROLE_MODIFIERS.has(word) || HONORIFICS.has(word)) return false;
   if (isOrgSuffix(word) || isPlaceSuffix(word) || isCalendarWord(word) || isDemonym(word)) return false;
   if (isLastName(word)) return true;
   return !isCommonWord(word) && !isPlaceWord(word) && !isOrgWord(word);
-}
+});
 
 export function isCountry(word: string): boolean {
   return lexHas(word, "Country") || COUNTRY_EXTRA.has(word);
@@ -107,14 +124,14 @@ export function isCalendarWord(word: string): boolean {
 }
 
 /** A common word at a sentence start (capitalised only because it starts the sentence). */
-export function isCommonWord(word: string): boolean {
+export const isCommonWord = memo((word: string): boolean => {
   if (isFunctionWord(word) || isCalendarWord(word)) return true;
   const t = tagsOf(word);
   if (t.length === 0) return COMMON_EXTRA.has(word);
   const proper = ["MaleName", "FemaleName", "FirstName", "LastName", "Person", "Country", "City", "Region"];
   if (t.some((x) => proper.includes(x))) return false;
   return !t.some((x) => x === "Organization" || x === "Place" || x === "ProperNoun" || x === "SportsTeam");
-}
+});
 
 const EXTRA_PLACES = new Set([
   "moscow",
