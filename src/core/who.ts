@@ -51,6 +51,7 @@ function answer(query: string, fields: Partial<WhoAnswer> & Pick<WhoAnswer, "sta
   return {
     command: "who",
     query,
+    status: fields.status,
     message: null,
     entity: null,
     candidates: [],
