@@ -48,16 +48,17 @@ export interface WhoAnswer {
 const MAX_ROLES = 10;
 
 function answer(query: string, fields: Partial<WhoAnswer> & Pick<WhoAnswer, "status">): WhoAnswer {
+  const { status, ...rest } = fields;
   return {
     command: "who",
     query,
-    status: fields.status,
+    status,
     message: null,
     entity: null,
     candidates: [],
     suggestions: [],
     results: [],
-    ...fields,
+    ...rest,
   };
 }
 
