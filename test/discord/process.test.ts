@@ -64,7 +64,7 @@ describe("npm run deploy", () => {
     expect(r.stderr).toMatch(/DISCORD_TOKEN[\s\S]*DISCORD_APPLICATION_ID/);
   });
 
-  it("GIVEN the token, application and guild THEN it registers the six commands to that server", async () => {
+  it("GIVEN the token, application and guild THEN it registers the nine commands to that server", async () => {
     const r = await deploy({
       DISCORD_TOKEN: discord.botToken,
       DISCORD_APPLICATION_ID: discord.botUserId,
@@ -74,9 +74,9 @@ describe("npm run deploy", () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      `Registered ask, who, summary, articles, help, Find sources to server ${discord.guildId}`,
+      `Registered ask, who, summary, articles, help, Find sources, ingest, forget, feed to server ${discord.guildId}`,
     );
-    expect(await discord.prisma.applicationCommand.count({ where: { guildId: discord.guildId } })).toBe(6);
+    expect(await discord.prisma.applicationCommand.count({ where: { guildId: discord.guildId } })).toBe(9);
   });
 });
 
