@@ -3,7 +3,13 @@
  * of them. Pure: the caller loads the articles (src/knowledge.ts) and stores the cache (src/cache.ts).
  */
 import { type AskOptions, ask, passageOf, validateQuestion } from "./answer.ts";
-import { buildEntityTable, EntityTable, type EntityTableJSON, type Suggestion } from "./entities.ts";
+import {
+  buildEntityTable,
+  EntityIndexer,
+  EntityTable,
+  type EntityTableJSON,
+  type Suggestion,
+} from "./entities.ts";
 import { NewsIndex, type RankingOptions, type SerializedIndex } from "./index.ts";
 import { type SummaryAnswer, summarizeArticle, summarizeTopic, type TopicSource } from "./summary.ts";
 import type { Answer, Article, ArticleMeta, Logger, Passage } from "./types.ts";
@@ -87,6 +93,8 @@ export class Newsdesk {
   private readonly byId: Map<string, Article>;
   private readonly options: NewsdeskOptions;
   private byDate: { article: Article; title: string; id: string }[] | null = null;
+  /** Per-article entity extraction kept for incremental updates; made on the first update. */
+  private entityIndexer: EntityIndexer | null = null;
 
   private constructor(index: NewsIndex, entities: EntityTable, options: NewsdeskOptions) {
     this.index = index;
@@ -113,7 +121,8 @@ export class Newsdesk {
   /**
    * Applies changed knowledge in one synchronous step, updating the index incrementally (MiniSearch
    * add/discard): a query runs wholly before or wholly after it, never against half an update.
-   * The entity table is rebuilt, since a new article can merge or split names across articles.
+   * The entity table is re-linked from per-article extractions (only changed articles are re-read),
+   * since a new article can merge or split names across articles.
    */
   update(changes: { upsert?: readonly Article[]; remove?: readonly string[] }): {
     added: number;
@@ -123,6 +132,7 @@ export class Newsdesk {
     let added = 0;
     let replaced = 0;
     let removed = 0;
+    const before = this.articles;
     for (const id of changes.remove ?? []) {
       if (this.index.remove(id)) {
         this.byId.delete(id);
@@ -141,10 +151,10 @@ export class Newsdesk {
     }
     if (added + replaced + removed > 0) {
       this.byDate = null;
-      this.entityTable = buildEntityTable(
-        this.articles,
-        this.options.logger ? { logger: this.options.logger } : {},
-      );
+      const logger = this.options.logger ? { logger: this.options.logger } : {};
+      this.entityIndexer ??= new EntityIndexer(before, logger);
+      this.entityIndexer.update(changes);
+      this.entityTable = this.entityIndexer.table(this.articles);
     }
     return { added, replaced, removed };
   }
