@@ -214,6 +214,17 @@ export class FeedNotifier {
   }
 }
 
+/**
+ * The feed state file of one shard process: `data/feeds.json` → `data/feeds.shard-0.json`. A server's
+ * interactions always reach the same shard, so each shard follows its servers' feeds in its own file, and
+ * shards never overwrite each other's state. (After changing SHARD_COUNT, a file keeps being polled by the
+ * shard with its number, but /feed list shows a server only the feeds in its current shard's file.)
+ */
+export function shardStateFile(file: string, shardIds: string): string {
+  const tag = shardIds.replace(/[^0-9,]/g, "").replace(/,/g, "-") || "x";
+  return /\.json$/i.test(file) ? file.replace(/\.json$/i, `.shard-${tag}.json`) : `${file}.shard-${tag}`;
+}
+
 export interface FeedPollerWiring {
   readonly config: Pick<Config, "knowledgeDir" | "ingestAllowlist" | "feedIntervalMinutes" | "feedStateFile">;
   readonly update?: ApplyChanges;

@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { start } from "../main.ts";
+import { shardStateFile } from "./ingest.ts";
 
 const shardIds = process.env.SHARDS ?? "?";
 let config: ReturnType<typeof loadConfig>;
@@ -21,7 +22,9 @@ const logger = createLogger({
 }).child({ shard: shardIds });
 try {
   // SHARD_COUNT here is the manager's total, not a request to shard again: run one gateway bot.
-  await start({ ...config, shardCount: null, interactionsPort: null }, logger);
+  // Each shard keeps the feeds of its own servers in its own state file.
+  const feedStateFile = shardStateFile(config.feedStateFile, shardIds);
+  await start({ ...config, shardCount: null, interactionsPort: null, feedStateFile }, logger);
 } catch (err) {
   logger.fatal({ err }, "shard: could not start");
   process.exit(1);

@@ -19,8 +19,10 @@ import type {
 import { UserError } from "../../commands/types.ts";
 import { parseConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/core/types.ts";
+import { FeedNotifier, shardStateFile } from "../../src/discord/ingest.ts";
 import { fromApiInteraction } from "../../src/discord/interaction.ts";
-import { IngestError } from "../../src/ingest/index.ts";
+import type { RestClient } from "../../src/discord/responder.ts";
+import { type FeedRecord, IngestError } from "../../src/ingest/index.ts";
 
 const GUILD = "123456789012345678";
 const MOD = PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages;
@@ -315,5 +317,83 @@ describe("raw interactions", () => {
     } as unknown as APIInteraction);
     expect(sub.subcommand).toBe("remove");
     expect(sub.focused).toEqual({ name: "url", value: "ht" });
+  });
+});
+
+describe("feed wiring", () => {
+  const feedRecord = (over: Partial<FeedRecord> = {}): FeedRecord => ({
+    url: "https://news.example/rss",
+    guildId: GUILD,
+    addedBy: "42",
+    channelId: "7",
+    addedAt: 0,
+    title: "News *Wire*",
+    etag: null,
+    lastModified: null,
+    seen: [],
+    retries: {},
+    primed: true,
+    errors: 1,
+    lastError: null,
+    garbageReported: true,
+    lastPolledAt: 0,
+    nextPollAt: 0,
+    ...over,
+  });
+
+  function fakeRest(failDm: boolean) {
+    const posts: { route: string; body: Record<string, unknown> }[] = [];
+    const rest = {
+      async post(route: string, options?: { body?: unknown }) {
+        posts.push({ route, body: (options?.body ?? {}) as Record<string, unknown> });
+        if (route === "/users/@me/channels") {
+          if (failDm) throw Object.assign(new Error("Cannot send messages to this user"), { status: 403 });
+          return { id: "555" };
+        }
+        return { id: "1" };
+      },
+      get: async () => ({}),
+      patch: async () => ({}),
+      put: async () => ({}),
+      delete: async () => ({}),
+    };
+    return { rest: rest as unknown as RestClient, posts };
+  }
+
+  it("GIVEN a feed turned to garbage THEN its moderator gets a direct message; when DMs are closed, a mention in the notice channel that pings only them", async () => {
+    const error = new IngestError(
+      "feed",
+      "feed: https://news.example/rss: not an RSS or Atom feed (Unexpected close tag)",
+    );
+    const open = fakeRest(false);
+    await new FeedNotifier({ rest: open.rest }).garbage(feedRecord(), error);
+    expect(open.posts.map((p) => p.route)).toEqual(["/users/@me/channels", "/channels/555/messages"]);
+    expect(open.posts[0]!.body).toEqual({ recipient_id: "42" });
+    expect(String(open.posts[1]!.body.content)).toMatch(/no longer reads as a feed.*Unexpected close tag/);
+
+    const closed = fakeRest(true);
+    await new FeedNotifier({ rest: closed.rest }).garbage(feedRecord(), error);
+    const inChannel = closed.posts[1]!;
+    expect(inChannel.route).toBe("/channels/7/messages");
+    expect(String(inChannel.body.content).startsWith("<@42> ")).toBe(true);
+    expect(inChannel.body.allowed_mentions).toEqual({ parse: [], users: ["42"] });
+  });
+
+  it("GIVEN a new article from a feed THEN one escaped line with its link goes to the notice channel, and none without a channel", async () => {
+    const { rest, posts } = fakeRest(false);
+    const notifier = new FeedNotifier({ rest });
+    await notifier.newArticle(feedRecord(), ADDED);
+    await notifier.newArticle(feedRecord({ channelId: null }), ADDED);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.body.content).toBe(
+      "📰 New from News \\*Wire\\*: **Lighthouse \\*shines\\* again** <https://courier.example/lighthouse>",
+    );
+    expect(posts[0]!.body.allowed_mentions).toEqual({ parse: [], users: [] });
+  });
+
+  it("GIVEN shard processes THEN each keeps its feeds in its own state file", () => {
+    expect(shardStateFile("./data/feeds.json", "0")).toBe("./data/feeds.shard-0.json");
+    expect(shardStateFile("./data/feeds.json", "3")).toBe("./data/feeds.shard-3.json");
+    expect(shardStateFile("state", "1,2")).toBe("state.shard-1-2");
   });
 });
