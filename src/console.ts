@@ -33,22 +33,38 @@ export function answerLine(desk: Newsdesk, line: string, style: TextStyle = plai
  */
 export function runConsole(
   desk: Newsdesk,
-  io: { input: Readable; output: Writable; style?: TextStyle; banner?: string },
+  io: {
+    input: Readable;
+    output: Writable;
+    style?: TextStyle;
+    banner?: string;
+    /** Answers `/ingest …` lines (adding an article takes a fetch); without it they are unknown commands. */
+    ingest?: (line: string) => Promise<string>;
+  },
 ): Promise<void> {
   const rl = createInterface({ input: io.input, output: io.output, prompt: "newsdesk> ", terminal: false });
   const write = (text: string) => io.output.write(`${text}\n`);
   write(io.banner ?? CONSOLE_BANNER);
   rl.prompt();
+  // Lines are answered in order, also while an /ingest is still fetching.
+  let queue: Promise<void> = Promise.resolve();
   rl.on("line", (line) => {
-    const out = answerLine(desk, line, io.style);
-    if (out) write(out);
-    rl.prompt();
+    queue = queue.then(async () => {
+      const ingest = io.ingest && /^\/ingest(\s|$)/i.test(line.trim()) ? io.ingest : null;
+      const out = ingest
+        ? await ingest(line).catch((err: unknown) => `Something went wrong: ${(err as Error).message}`)
+        : answerLine(desk, line, io.style);
+      if (out) write(out);
+      rl.prompt();
+    });
   });
   return new Promise((resolve) => {
     rl.on("SIGINT", () => rl.close());
     rl.on("close", () => {
-      write("\nbye");
-      resolve();
+      void queue.then(() => {
+        write("\nbye");
+        resolve();
+      });
     });
   });
 }

@@ -4,6 +4,7 @@
 import { openKnowledge } from "./cache.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { runConsole } from "./console.ts";
+import type { Newsdesk } from "./core/desk.ts";
 import { type AppLogger, createLogger } from "./log.ts";
 import { ansiStyle } from "./render/text.ts";
 import { watchKnowledge } from "./watch.ts";
@@ -89,6 +90,7 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
     input: process.stdin,
     output: process.stdout,
     ...(process.stdout.isTTY ? { style: ansiStyle } : {}),
+    ingest: (line) => consoleIngest(line, config, desk),
   }).then(() => watcher.close());
   return {
     mode: "console",
@@ -97,6 +99,40 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
       process.stdin.destroy();
     },
   };
+}
+
+/**
+ * `/ingest <url|file> [--guild ID] [--json]` in the local console: as `cli ingest`, and the new article is
+ * applied to the index at once (the watcher would pick it up a moment later).
+ */
+export async function consoleIngest(
+  line: string,
+  config: Pick<Config, "knowledgeDir" | "ingestAllowlist">,
+  desk: Pick<Newsdesk, "update">,
+): Promise<string> {
+  const [{ parseCommandLine, UsageError }, { runIngestCommand }, { loadArticleFile }] = await Promise.all([
+    import("./cli.ts"),
+    import("./ingest/cli.ts"),
+    import("./knowledge.ts"),
+  ]);
+  let cmd: ReturnType<typeof parseCommandLine>;
+  try {
+    cmd = parseCommandLine(line.trim().split(/\s+/));
+  } catch (err) {
+    if (err instanceof UsageError) return `${err.message}. Type /help for the commands.`;
+    throw err;
+  }
+  const options = { knowledgeDir: config.knowledgeDir, allowlist: config.ingestAllowlist, guild: cmd.guild };
+  const out = await runIngestCommand(cmd.args[0], { ...options, json: cmd.json });
+  if (out.exitCode !== 0) return out.stdout;
+  const id = cmd.json
+    ? (JSON.parse(out.stdout) as { id: string }).id
+    : (/ as (\S+): \d+ sentences?\.$/.exec(out.stdout)?.[1] ?? null);
+  if (id !== null) {
+    const loaded = loadArticleFile(config.knowledgeDir, `${id}.md`);
+    if ("article" in loaded) desk.update({ upsert: [loaded.article] });
+  }
+  return out.stdout;
 }
 
 async function main(): Promise<void> {

@@ -7,8 +7,14 @@ import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runConsole } from "../../src/console.ts";
+import { Newsdesk } from "../../src/core/desk.ts";
+import { parseAllowlist } from "../../src/ingest/index.ts";
+import { loadKnowledge } from "../../src/knowledge.ts";
+import { consoleIngest } from "../../src/main.ts";
 import { type LocalServer, startServer } from "../ingest/local-server.ts";
 
 const run = promisify(execFile);
@@ -43,6 +49,18 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   site = await startServer((req, res) => {
+    if (req.url === "/ropewalk.html") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(
+        PAGE.replace(/Tidal mill grinds flour again/g, "Old ropewalk becomes a library")
+          .replace(
+            /<p>.*<\/p>/gs,
+            "<p>The old ropewalk in Harlow Quay opened as a public library on Sunday, the town council said.</p><p>Its shelves run the full length of the building where ropes were once twisted by hand.</p>",
+          )
+          .replace("2025-11-03", "2025-11-09"),
+      );
+      return;
+    }
     if (req.url === "/mill.html") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(PAGE);
@@ -112,5 +130,34 @@ describe("cli ingest", () => {
     );
     const inB = await cli(["ask", "Orrin Sound ferry", "--guild", B]);
     expect(inB.stdout).toMatch(/new pier was finished/);
+  });
+});
+
+describe("console /ingest", () => {
+  it("GIVEN the local console WHEN /ingest <url> --guild A is typed THEN it is added and the next /ask for A answers from it at once", async () => {
+    const desk = Newsdesk.build((await loadKnowledge(knowledge)).articles);
+    const config = { knowledgeDir: knowledge, ingestAllowlist: parseAllowlist(site.hostPort) };
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = "";
+    output.on("data", (d) => {
+      shown += d.toString();
+    });
+    const done = runConsole(desk, {
+      input,
+      output,
+      banner: "",
+      ingest: (line) => consoleIngest(line, config, desk),
+    });
+    input.end(
+      `/ingest ${site.origin}/ropewalk.html --guild ${A}\n/ask Harlow Quay ropewalk library --guild ${A}\n/ask Harlow Quay ropewalk library --guild ${B}\n`,
+    );
+    await done;
+    const [added, inA, inB] = shown.split("newsdesk> ").slice(1);
+    expect(added).toMatch(
+      /^Added "Old ropewalk becomes a library" \(2025-11-09.*Estuary Post\) as guilds\/111111111111111111\/2025-11-09-old-ropewalk-becomes-a-library: 2 sentences\./,
+    );
+    expect(inA).toMatch(/opened as a public/);
+    expect(inB).not.toMatch(/opened as a public/);
   });
 });
