@@ -9,6 +9,7 @@
  * const ingest = createIngestServices({ knowledgeDir, allowlist, limiter, update: (c) => desk.update(c), feeds });
  * await startBot({ config, desk, logger, ingest }); notifier.attach(bot.client.rest);
  */
+import { stat } from "node:fs/promises";
 import { Routes } from "discord.js";
 import type {
   AddedArticle,
@@ -38,6 +39,7 @@ import {
   summarise,
   UPLOAD_EXTENSIONS,
 } from "../ingest/index.ts";
+import { articleFolder } from "../ingest/store.ts";
 import { escapeMarkdown, truncate } from "./limits.ts";
 import { type RestClient, toWire } from "./responder.ts";
 
@@ -78,7 +80,13 @@ export function createIngestServices(options: IngestServiceOptions): IngestServi
     ...(options.limiter ? { limiter: options.limiter } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   };
+  // A server's own articles, for /forget autocomplete: read again only when its folder has changed.
+  const own = new Map<
+    string,
+    { mtimeMs: number; list: { id: string; title: string; date: string | null }[] }
+  >();
   const applied = (result: IngestResult): AddedArticle => {
+    own.delete(result.saved.guildId ?? "");
     options.update?.({ upsert: [result.parsed] });
     return summarise(result);
   };
@@ -116,15 +124,22 @@ export function createIngestServices(options: IngestServiceOptions): IngestServi
     },
 
     async listOwn(guildId) {
-      return (await listArticles(options.knowledgeDir, guildId)).map((a) => ({
+      const folder = await stat(articleFolder(options.knowledgeDir, guildId)).catch(() => null);
+      if (!folder) return [];
+      const cached = own.get(guildId);
+      if (cached && cached.mtimeMs === folder.mtimeMs) return cached.list;
+      const list = (await listArticles(options.knowledgeDir, guildId)).map((a) => ({
         id: a.id,
         title: a.title,
         date: a.date,
       }));
+      own.set(guildId, { mtimeMs: folder.mtimeMs, list });
+      return list;
     },
 
     async forget(articleId, guildId) {
       const removed = await removeArticle(options.knowledgeDir, guildId, articleId);
+      own.delete(guildId);
       options.update?.({ remove: [removed.id] });
       return { id: removed.id, title: removed.title };
     },
