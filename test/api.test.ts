@@ -23,6 +23,7 @@ describe("the public core API", () => {
         "foldText",
         "normalizeTerm",
         "parseArticle",
+        "passageOf",
         "questionCues",
         "silentLogger",
         "splitSentences",

@@ -4,8 +4,9 @@
 import type { Hit, NewsIndex, RankingOptions } from "./index.ts";
 import { defaultRanking } from "./index.ts";
 import { normalizeTerm, tokenize } from "./normalize.ts";
+import { passageOf } from "./passage.ts";
 import { cueBoost, questionCues } from "./rank.ts";
-import type { Answer, Article, Citation, Passage } from "./types.ts";
+import type { Answer, Article } from "./types.ts";
 
 /** Longest question accepted, in characters. */
 export const MAX_QUERY_LENGTH = 500;
@@ -20,20 +21,6 @@ export interface AskOptions {
   readonly ranking?: Partial<RankingOptions>;
 }
 
-/** The citation for sentence `index` (0-based) of `article`. */
-export function citationOf(article: Article, index: number): Citation {
-  const s = article.sentences[index]!;
-  return {
-    article: article.id,
-    title: article.title,
-    date: article.date,
-    source: article.source,
-    url: article.url,
-    paragraph: s.paragraph,
-    sentence: s.position,
-  };
-}
-
 /** The words of `text`, as written there, whose index terms are in `matched`. */
 export function matchedWords(text: string, matched: ReadonlySet<string>): string[] {
   const out: string[] = [];
@@ -42,26 +29,6 @@ export function matchedWords(text: string, matched: ReadonlySet<string>): string
       out.push(token.word);
   }
   return out;
-}
-
-/** A passage for sentence `index` (0-based) of `article`, with its neighbours as context. */
-export function passageOf(
-  article: Article,
-  index: number,
-  score: number,
-  matched: ReadonlySet<string>,
-): Passage {
-  const s = article.sentences[index]!;
-  return {
-    text: s.text,
-    score: Math.round(score * 1000) / 1000,
-    context: {
-      before: article.sentences[index - 1]?.text ?? null,
-      after: article.sentences[index + 1]?.text ?? null,
-    },
-    terms: matchedWords(s.text, matched),
-    citation: citationOf(article, index),
-  };
 }
 
 function invalid(query: string, message: string): Answer {
@@ -135,8 +102,10 @@ export function ask(index: NewsIndex, question: string, options: AskOptions = {}
       results: [],
     };
   }
-  const results = unique
-    .slice(offset, offset + limit)
-    .map((h) => passageOf(index.slotArticle(h.article), h.sentence, h.score, outcome.matchedTerms));
+  const results = unique.slice(offset, offset + limit).map((h) => {
+    const article = index.slotArticle(h.article);
+    const words = matchedWords(article.sentences[h.sentence]!.text, outcome.matchedTerms);
+    return passageOf(article, h.sentence, h.score, words);
+  });
   return { command: "ask", query, status: "ok", message: null, suggestions: [], results };
 }

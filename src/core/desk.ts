@@ -2,7 +2,7 @@
  * The Newsdesk facade: the loaded articles and their index, and every question the front ends ask
  * of them. Pure: the caller loads the articles (src/knowledge.ts) and stores the cache (src/cache.ts).
  */
-import { type AskOptions, ask, passageOf, validateQuestion } from "./answer.ts";
+import { type AskOptions, ask, validateQuestion } from "./answer.ts";
 import {
   buildEntityTable,
   EntityIndexer,
@@ -11,6 +11,7 @@ import {
   type Suggestion,
 } from "./entities.ts";
 import { NewsIndex, type RankingOptions, type SerializedIndex } from "./index.ts";
+import { passageOf } from "./passage.ts";
 import { type SummaryAnswer, summarizeArticle, summarizeTopic, type TopicSource } from "./summary.ts";
 import type { Answer, Article, ArticleMeta, Logger, Passage } from "./types.ts";
 import { type WhoAnswer, who } from "./who.ts";
@@ -355,7 +356,7 @@ export class Newsdesk {
     const at = position - 1;
     const out: Passage[] = [];
     for (let i = Math.max(0, at - radius); i <= Math.min(article.sentences.length - 1, at + radius); i++) {
-      out.push(passageOf(article, i, i === at ? 1 : 0, new Set()));
+      out.push(passageOf(article, i, i === at ? 1 : 0, []));
     }
     return out;
   }

@@ -8,6 +8,7 @@
  * plain TextRank top-k. The picks are shown in article order. Deterministic: ties break by position.
  */
 import { textTerms } from "./normalize.ts";
+import { citationOf, passageOf } from "./passage.ts";
 import type { Article, ArticleMeta, Citation, Passage } from "./types.ts";
 
 export interface SummaryOptions {
@@ -50,32 +51,6 @@ interface Candidate {
   readonly length: number;
   /** order of the source (article rank for topics, 0 for one article) */
   readonly source: number;
-}
-
-function citation(article: Article, index: number): Citation {
-  const s = article.sentences[index]!;
-  return {
-    article: article.id,
-    title: article.title,
-    date: article.date,
-    source: article.source,
-    url: article.url,
-    paragraph: s.paragraph,
-    sentence: s.position,
-  };
-}
-
-function passage(article: Article, index: number, score: number): Passage {
-  return {
-    text: article.sentences[index]!.text,
-    score: Math.round(score * 1000) / 1000,
-    context: {
-      before: article.sentences[index - 1]?.text ?? null,
-      after: article.sentences[index + 1]?.text ?? null,
-    },
-    terms: [],
-    citation: citation(article, index),
-  };
 }
 
 /**
@@ -211,7 +186,7 @@ export function summarizeArticle(article: Article, options: SummaryOptions = {})
     ...base,
     status: "ok",
     message: null,
-    results: chosen.map((i) => passage(article, cands[i]!.index, scores[i]!)),
+    results: chosen.map((i) => passageOf(article, cands[i]!.index, scores[i]!, [])),
   };
 }
 
@@ -263,6 +238,6 @@ export function summarizeTopic(
     ...base,
     status: "ok",
     message: null,
-    results: chosen.map((i) => passage(cands[i]!.article, cands[i]!.index, scores[i]!)),
+    results: chosen.map((i) => passageOf(cands[i]!.article, cands[i]!.index, scores[i]!, [])),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Entity, EntityKind, EntityMention, EntityTable, MentionVia, Visible } from "./entities.ts";
 import { fold, nameWords } from "./entities.ts";
+import { citationOf, passageOf } from "./passage.ts";
 import type { Article, Citation, Passage } from "./types.ts";
 
 /** Longest name accepted, in characters. */
@@ -59,19 +60,6 @@ function answer(query: string, fields: Partial<WhoAnswer> & Pick<WhoAnswer, "sta
     suggestions: [],
     results: [],
     ...rest,
-  };
-}
-
-function citation(article: Article, index: number): Citation {
-  const s = article.sentences[index]!;
-  return {
-    article: article.id,
-    title: article.title,
-    date: article.date,
-    source: article.source,
-    url: article.url,
-    paragraph: s.paragraph,
-    sentence: s.position,
   };
 }
 
@@ -203,7 +191,7 @@ export function who(
     const index = sentenceIndex(article, r.sentence);
     if (index < 0) continue;
     seenRoles.add(key);
-    roles.push({ role: r.role, citation: citation(article, index) });
+    roles.push({ role: r.role, citation: citationOf(article, index) });
     if (roles.length === MAX_ROLES) break;
   }
 
@@ -211,18 +199,7 @@ export function who(
     const text = article.sentences[index]!.text;
     const terms =
       mention.via === "name" || mention.terms === undefined ? nameTerms(text, entity) : [...mention.terms];
-    return {
-      text,
-      score: 1,
-      context: {
-        before: article.sentences[index - 1]?.text ?? null,
-        after: article.sentences[index + 1]?.text ?? null,
-      },
-      terms,
-      citation: citation(article, index),
-      quote: mention.quote,
-      via: mention.via,
-    };
+    return { ...passageOf(article, index, 1, terms), quote: mention.quote, via: mention.via };
   });
 
   return answer(query, {
