@@ -23,13 +23,17 @@ export interface Metrics {
   readonly sentences: Gauge;
   /** 1 once the knowledge is loaded. */
   readonly ready: Gauge;
+  /** Answer memo lookups by result (hit, miss), read from `memoStats` at scrape time. */
+  readonly memo: Gauge<"result">;
+  /** Where `memo` reads its figures; set when a memoised desk is installed. */
+  memoStats: (() => { hits: number; misses: number; size: number }) | null;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "newsdesk_" });
   const registers = [registry];
-  return {
+  const metrics: Metrics = {
     registry,
     interactions: new Counter({
       name: "newsdesk_interactions_total",
@@ -59,5 +63,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     articles: new Gauge({ name: "newsdesk_knowledge_articles", help: "Articles loaded", registers }),
     sentences: new Gauge({ name: "newsdesk_knowledge_sentences", help: "Sentences indexed", registers }),
     ready: new Gauge({ name: "newsdesk_ready", help: "1 once the knowledge is loaded", registers }),
+    memo: new Gauge({
+      name: "newsdesk_memo_lookups",
+      help: "Answer memo lookups since start, by result (hit, miss), and entries held (size)",
+      labelNames: ["result"],
+      registers,
+      collect() {
+        const stats = metrics.memoStats?.();
+        if (!stats) return;
+        this.set({ result: "hit" }, stats.hits);
+        this.set({ result: "miss" }, stats.misses);
+        this.set({ result: "size" }, stats.size);
+      },
+    }),
+    memoStats: null,
   };
+  return metrics;
 }

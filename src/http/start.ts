@@ -97,7 +97,11 @@ export async function startHttpMode(
     });
     const { desk } = opened;
     const memoEntries = options.memoEntries ?? 5000;
-    server.setDesk(memoEntries > 0 ? memoizeDesk(desk, { entries: memoEntries }) : desk);
+    if (memoEntries > 0) {
+      const memo = memoizeDesk(desk, { entries: memoEntries });
+      metrics.memoStats = () => memo.memoStats();
+      server.setDesk(memo);
+    } else server.setDesk(desk);
     logger.info(
       `knowledge: ${desk.articles.length} articles, ${desk.sentenceCount} sentences from ${dirs.join(", ")}` +
         ` (${opened.cached ? "index cache" : "indexed"} in ${Math.round(opened.timings.totalMs)} ms); ready`,

@@ -249,7 +249,9 @@ describe("health, readiness, metrics", () => {
   it("GIVEN a loaded server THEN /healthz and /readyz are 200 and /metrics counts commands and knowledge", async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) await signed(askCommand("ferry timetable"));
     const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(/newsdesk_memo_lookups\{result="hit"\} [1-9]/);
     expect(text).toMatch(
       /newsdesk_interactions_total\{kind="command",command="ask",outcome="answered"\} [1-9]/,
     );
