@@ -8,8 +8,8 @@
  * plain TextRank top-k. The picks are shown in article order. Deterministic: ties break by position.
  */
 import { textTerms } from "./normalize.ts";
-import { citationOf, passageOf } from "./passage.ts";
-import type { Article, ArticleMeta, Citation, Passage } from "./types.ts";
+import { passageOf } from "./passage.ts";
+import type { Article, ArticleMeta, Passage } from "./types.ts";
 
 export interface SummaryOptions {
   /** At most this many sentences (default 5). */
