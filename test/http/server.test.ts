@@ -223,6 +223,13 @@ describe("the same commands as the gateway", () => {
     expect((data(r).flags ?? 0) & 64).toBe(64);
   });
 
+  it("GIVEN a modal submit (no command uses modals yet) THEN the router's polite private refusal, as on the gateway", async () => {
+    const r = await signed({ ...askCommand("x"), type: 5, data: { custom_id: "nope:1", components: [] } });
+    expect(r.json?.type).toBe(4);
+    expect((data(r).flags ?? 0) & 64).toBe(64);
+    expect(data(r).content).toMatch(/expired/);
+  });
+
   it("GIVEN /help and /articles THEN type 4 answers", async () => {
     for (const name of ["help", "articles"]) {
       const r = await signed(slashCommand(name));
