@@ -121,6 +121,7 @@ export default {
       await ctx.responder.defer({ ephemeral: true });
       const { feed, added } = await refusalsShown(
         feeds.add(url, { guildId, addedBy: interaction.user.id, channelId: channel }),
+        "Not followed",
       );
       const name = feed.title ? `**${escapeMarkdown(truncate(feed.title, 200))}** ` : "";
       const took =
@@ -139,7 +140,7 @@ export default {
     }
     if (sub === "remove") {
       const { guildId, feeds } = feedsOf(ctx);
-      const removed = await refusalsShown(feeds.remove(url, guildId));
+      const removed = await refusalsShown(feeds.remove(url, guildId), "Not removed");
       await ctx.responder.reply(
         renderNotice(
           `Stopped following ${escapeMarkdown(removed.url)}. Articles it brought stay; remove them with /forget.`,

@@ -58,18 +58,18 @@ export function moderatorServices(ctx: Context, what: string): { guildId: string
   const { interaction } = ctx;
   if (!interaction.guildId) throw new UserError(`${what} only works in a server.`);
   if (!can(interaction.memberPermissions, INGEST_PERMISSION)) {
-    throw new UserError(`You need the Manage Server permission to ${what.toLowerCase()}.`);
+    throw new UserError(`You need the Manage Server permission for ${what.toLowerCase()}.`);
   }
   if (!ctx.ingest) throw new UserError("Adding articles is not enabled on this bot.");
   return { guildId: interaction.guildId, services: ctx.ingest };
 }
 
 /** Turns an ingestion refusal (SSRF, rate limit, duplicate, bad file…) into a message for the moderator. */
-export async function refusalsShown<T>(work: Promise<T>): Promise<T> {
+export async function refusalsShown<T>(work: Promise<T>, outcome = "Not added"): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (isIngestError(err)) throw new UserError(`Not added: ${escapeMarkdown(truncate(err.message, 1800))}`);
+    if (isIngestError(err)) throw new UserError(`${outcome}: ${escapeMarkdown(truncate(err.message, 1800))}`);
     throw err;
   }
 }

@@ -528,7 +528,7 @@ describe("/feed", () => {
     const msg = await inA("feed", [
       { name: "add", type: 1, options: [str("url", `${site.origin}/not-a-feed.xml`)] },
     ]);
-    expect(text(msg)).toMatch(/Not added: feed: .*not an RSS or Atom feed/);
+    expect(text(msg)).toMatch(/Not followed: feed: .*not an RSS or Atom feed/);
     expect(text(await inA("feed", [{ name: "list", type: 1 }]))).toMatch(/follows no feeds/);
   });
 
