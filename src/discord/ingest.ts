@@ -190,7 +190,7 @@ export class FeedNotifier {
   async newArticle(feed: Readonly<FeedRecord>, article: AddedArticle): Promise<void> {
     if (!feed.channelId) return;
     const from = feed.title ?? new URL(feed.url).hostname;
-    const link = article.url && /^https?:\/\/\S+$/i.test(article.url) ? ` <${article.url}>` : "";
+    const link = article.url && /^https?:\/\/[^\s<>]+$/i.test(article.url) ? ` <${article.url}>` : "";
     const line = `📰 New from ${escapeMarkdown(truncate(from, 100))}: **${escapeMarkdown(truncate(article.title, 200))}**${link}`;
     try {
       await this.#send(feed.channelId, { content: line });
