@@ -321,7 +321,17 @@ describe("/ingest", () => {
   });
 
   it("GIVEN a news page on the allow-listed server WHEN Alice ingests it in A THEN the reply gives title, date, sentences and a first summary, and /ask in A cites it", async () => {
-    const msg = await inA("ingest", [str("url", `${site.origin}/news/lighthouse.html`)]);
+    const sent = performance.now();
+    const id = await command(alice, generalA, guildA, "ingest", [
+      str("url", `${site.origin}/news/lighthouse.html`),
+    ]);
+    // Fetching can take up to 10 s: the bot defers (privately) right away.
+    const ack = await ackOf(discord, id, sent);
+    expect(ack.type).toBe(5);
+    expect(ack.data?.flags).toBe(64);
+    expect(ack.ms).toBeLessThan(3000);
+    console.log(`ingest: deferred after ${Math.round(ack.ms)} ms`);
+    const msg = await answerOf(id, generalA);
     const shown = text(msg);
     expect(shown).toMatch(/✅ Added \*\*Quillfeather lighthouse shines again\*\*/);
     expect(shown).toContain("2025-10-20");
