@@ -1,8 +1,9 @@
 /**
- * A bounded LRU memo in front of the desk's read-only questions. The knowledge is fixed for the life of a
- * process, so the same question always gets the same answer: popular questions, paging through an answer
- * (each click re-asks with an offset) and autocomplete (many people typing the same prefixes) are served
- * from memory. Bounded by entry count; per process, so replicas still share nothing.
+ * A bounded LRU memo in front of the desk's read-only questions. The knowledge only changes through
+ * update, so the same question gets the same answer until the knowledge changes: popular questions, paging
+ * through an answer (each click re-asks with an offset) and autocomplete (many people typing the same
+ * prefixes) are served from memory. `update` (watcher, /ingest) empties it. Bounded by entry count; per
+ * process, so replicas still share nothing.
  *
  * @example
  * const fast = memoizeDesk(desk, { entries: 5000 });
@@ -52,6 +53,10 @@ export class Lru<V> {
   get size(): number {
     return this.map.size;
   }
+
+  clear(): void {
+    this.map.clear();
+  }
 }
 
 /**
@@ -82,6 +87,16 @@ export function memoizeDesk<D extends Desk>(
     });
   }
   wrapped.set("memoStats", () => ({ ...stats, size: cache.size }));
+  // The knowledge can change (watcher, /ingest): an update empties the memo in the same synchronous step,
+  // so no answer from before it is served after it. Updates must go through this wrapper.
+  const update = (desk as unknown as { update?: (...a: unknown[]) => unknown }).update;
+  if (typeof update === "function") {
+    wrapped.set("update", (...args: unknown[]) => {
+      const result = update.apply(desk, args);
+      cache.clear();
+      return result;
+    });
+  }
   return new Proxy(desk, {
     get(target, prop) {
       if (wrapped.has(prop)) return wrapped.get(prop);

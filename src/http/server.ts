@@ -24,7 +24,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIInteraction, APIInteractionResponse } from "discord.js";
 import { commands as defaultCommands, components as defaultComponents } from "../../commands/index.ts";
-import { type Command, type ComponentHandler, type Desk, UserError } from "../../commands/types.ts";
+import {
+  type Command,
+  type ComponentHandler,
+  type Desk,
+  type IngestServices,
+  UserError,
+} from "../../commands/types.ts";
 import type { Config } from "../config.ts";
 import { createDispatcher, type Dispatcher } from "../discord/dispatch.ts";
 import type { RestClient } from "../discord/responder.ts";
@@ -60,8 +66,11 @@ export interface InteractionsServer {
   readonly url: string;
   readonly port: number;
   readonly metrics: Metrics;
-  /** Serves commands from `desk` from now on; /readyz turns 200. */
-  setDesk(desk: Desk & { articles?: { length: number }; sentenceCount?: number }): void;
+  /** Serves commands from `desk` (with /ingest, /forget and /feed when `ingest` is given); /readyz turns 200. */
+  setDesk(
+    desk: Desk & { articles?: { length: number }; sentenceCount?: number },
+    extras?: { ingest?: IngestServices },
+  ): void;
   /** Requests and follow-ups still running. */
   inFlight(): number;
   /** Stops accepting, lets in-flight requests and their follow-ups finish (≤ closeGraceMs), closes. */
@@ -391,7 +400,7 @@ export async function startInteractionsServer(
     url,
     port: address.port,
     metrics,
-    setDesk(desk) {
+    setDesk(desk, extras = {}) {
       dispatch = createDispatcher({
         rest: options.rest,
         config,
@@ -399,6 +408,7 @@ export async function startInteractionsServer(
         logger,
         commands,
         components,
+        ...(extras.ingest ? { ingest: extras.ingest } : {}),
         ...(options.autoDeferMs !== undefined ? { autoDeferMs: options.autoDeferMs } : {}),
       });
       if (desk.articles) metrics.articles.set(desk.articles.length);

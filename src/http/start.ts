@@ -9,7 +9,10 @@
  */
 import { openKnowledge } from "../cache.ts";
 import type { Config } from "../config.ts";
+import { createIngestServices } from "../discord/ingest.ts";
+import { RateLimiter } from "../ingest/rate-limit.ts";
 import type { AppLogger } from "../log.ts";
+import { type KnowledgeWatcher, watchKnowledge } from "../watch.ts";
 import { memoizeDesk } from "./memo.ts";
 import { createMetrics } from "./metrics.ts";
 import { createRetryingRest, type RetryOptions } from "./rest.ts";
@@ -29,6 +32,11 @@ export interface HttpModeOptions {
   retry?: RetryOptions;
   /** Answers kept in the per-process LRU memo (default 5,000; 0 disables it). */
   memoEntries?: number;
+  /**
+   * Watch the knowledge folder and apply changes to the index (default true with one folder): files
+   * added by /ingest on any replica, by a gateway bot or by hand reach every replica.
+   */
+  watch?: boolean;
   server?: Partial<InteractionsServerOptions>;
 }
 
@@ -63,10 +71,12 @@ export async function startHttpMode(
   const done = new Promise<void>((r) => {
     resolveDone = r;
   });
+  let watcher: KnowledgeWatcher | null = null;
   let stopped: Promise<void> | null = null;
   const stop = () => {
     stopped ??= (async () => {
       await server.close();
+      await watcher?.close();
       process.off("unhandledRejection", onRejection);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -97,11 +107,34 @@ export async function startHttpMode(
     });
     const { desk } = opened;
     const memoEntries = options.memoEntries ?? 5000;
-    if (memoEntries > 0) {
-      const memo = memoizeDesk(desk, { entries: memoEntries });
-      metrics.memoStats = () => memo.memoStats();
-      server.setDesk(memo);
-    } else server.setDesk(desk);
+    // Every change goes through `served` so the memo (if any) is emptied with it.
+    const memo = memoEntries > 0 ? memoizeDesk(desk, { entries: memoEntries }) : null;
+    const served = memo ?? desk;
+    if (memo) metrics.memoStats = () => memo.memoStats();
+    const single = dirs.length === 1 ? dirs[0] : undefined;
+    if (single !== undefined && (options.watch ?? true)) {
+      watcher = watchKnowledge(single, served, {
+        logger,
+        cacheDir: options.cacheDir === undefined ? ".cache" : options.cacheDir,
+        warnings: opened.warnings,
+      });
+    }
+    // /ingest and /forget write into the knowledge folder and apply the change here at once; other
+    // replicas pick it up with their watchers. Feeds are not polled in HTTP mode (their state is per
+    // process; run them in the gateway bot or a single dedicated process).
+    const ingest =
+      single === undefined
+        ? undefined
+        : createIngestServices({
+            knowledgeDir: single,
+            allowlist: config.ingestAllowlist,
+            limiter: new RateLimiter({
+              capacity: config.ingestBurst,
+              refillEveryMs: config.ingestRefillSeconds * 1000,
+            }),
+            update: (changes) => served.update(changes),
+          });
+    server.setDesk(served, ingest ? { ingest } : {});
     logger.info(
       `knowledge: ${desk.articles.length} articles, ${desk.sentenceCount} sentences from ${dirs.join(", ")}` +
         ` (${opened.cached ? "index cache" : "indexed"} in ${Math.round(opened.timings.totalMs)} ms); ready`,

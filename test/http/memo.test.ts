@@ -44,4 +44,16 @@ describe("answer memo", () => {
     expect(memo.sentenceCount).toBe(desk.sentenceCount);
     expect(memo.memoStats()).toEqual({ hits: 1, misses: 2, size: 2 });
   });
+  it("GIVEN a memoised answer WHEN the knowledge is updated through the memo THEN the next ask is computed afresh", async () => {
+    const { articles } = await loadKnowledge("test/fixtures/discord");
+    const memo = memoizeDesk(Newsdesk.build(articles));
+    const before = memo.ask("lighthouse keeper");
+    expect(memo.ask("lighthouse keeper")).toBe(before);
+    const extra = (await loadKnowledge("knowledge")).articles;
+    memo.update({ upsert: extra });
+    const after = memo.ask("lighthouse keeper");
+    expect(after).not.toBe(before);
+    expect(memo.memoStats().size).toBe(1);
+    expect(memo.articles.length).toBe(articles.length + extra.length);
+  });
 });

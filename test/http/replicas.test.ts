@@ -2,7 +2,7 @@
  * Scale-out: two replicas of the HTTP endpoint with the same knowledge and the same index cache, requests
  * alternating between them like a round-robin load balancer. Buttons made by one are clicked on the other.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,7 @@ import {
 const signer = createSigner("33".repeat(32));
 let fake: FakeRest;
 let cwd: string;
+let knowledge: string;
 const replicas: Replica[] = [];
 
 type Body = {
@@ -49,11 +50,13 @@ beforeAll(async () => {
   fake = await startFakeRest();
   // Each replica is its own process (`npm start`), sharing only the files: same knowledge, same cache folder.
   cwd = mkdtempSync(join(tmpdir(), "newsdesk-replicas-"));
+  knowledge = join(cwd, "knowledge");
+  cpSync(join(process.cwd(), "test/fixtures/discord"), knowledge, { recursive: true });
   const env = {
     DISCORD_PUBLIC_KEY: signer.publicKeyHex,
     DISCORD_API_URL: fake.url,
     COOLDOWN_SECONDS: "0",
-    KNOWLEDGE_DIR: join(process.cwd(), "test/fixtures/discord"),
+    KNOWLEDGE_DIR: knowledge,
   };
   // One after another, as a rolling deploy would: the first builds the index cache, the second reads it.
   replicas.push(await spawnReplica(env, cwd));
@@ -129,5 +132,23 @@ describe("two replicas behind a round-robin balancer", () => {
     const context = await on(1, buttonClick(shown(answer), ids.find((id) => id.startsWith("ctx1:"))!));
     expect(context.type).toBe(4);
     expect(JSON.stringify(context.data?.embeds)).toMatch(/harbour/i);
+  });
+  it("GIVEN an article added to the shared folder THEN both replicas answer from it (their memos emptied)", async () => {
+    const q = "lighthouse keeper retires";
+    const before = [await on(0, askCommand(q)), await on(1, askCommand(q))];
+    for (const b of before) expect(JSON.stringify(b.data?.embeds ?? [])).not.toMatch(/\*\*lighthouse\*\*/i);
+    writeFileSync(
+      join(knowledge, "lighthouse.md"),
+      "---\ntitle: Lighthouse keeper retires after forty years\ndate: 2025-10-20\nsource: Island Herald\n---\n" +
+        "The lighthouse keeper retires this week after forty years on the rock.\n",
+    );
+    for (const replica of [0, 1]) {
+      let text = "";
+      for (let i = 0; i < 100 && !/\*\*lighthouse\*\*/i.test(text); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        text = JSON.stringify((await on(replica, askCommand(q))).data?.embeds ?? []);
+      }
+      expect(text, `replica ${replica}`).toMatch(/\*\*lighthouse\*\* \*\*keeper\*\* \*\*retires\*\*/i);
+    }
   });
 });
