@@ -330,6 +330,7 @@ export function renderHelp(facts: HelpFacts): MessageBody {
     "**/summary** `[article]` `[pin]` — a short digest of an article; moderators can pin it.",
     "**/articles** `[filter]` — what I know.",
     "**Find sources** (right-click a message → Apps) — passages that support or relate to it.",
+    "Moderators: **/ingest** `url` · `file` (or a pasted text) adds an article for this server, **/forget** removes one, **/feed** `add` · `list` · `remove` follows a site's RSS/Atom feed.",
     "",
     "Add `private: true` to /ask to see the answer alone, then **Share** it if you like.",
   ];
