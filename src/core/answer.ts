@@ -70,24 +70,36 @@ export function ask(index: NewsIndex, question: string, options: AskOptions = {}
   const minCoverage = options.ranking?.minCoverage ?? defaultRanking.minCoverage;
   const cueWeight = options.ranking?.cueWeight ?? defaultRanking.cueWeight;
   const cues = questionCues(query);
-  const ranked: Hit[] = outcome.hits
-    .filter((h) => h.coverage >= minCoverage)
-    .map((h) => {
-      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
-      return { ...h, score: h.score * (1 + cueBoost(cues, text, query, cueWeight)) };
-    })
-    .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
+  const eligible = outcome.hits.filter((h) => h.coverage >= minCoverage); // best plain score first
+  const wanted = offset + limit;
 
-  // The same sentence may stand in several articles (wire copy): quote it once.
-  const seen = new Set<string>();
-  const unique: Hit[] = [];
-  for (const h of ranked) {
-    const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
-    if (seen.has(text)) continue;
-    seen.add(text);
-    unique.push(h);
-    if (unique.length >= offset + limit) break;
-  }
+  /** Cue-boosted ranking of the hits whose plain score is at least `floor`, one per distinct sentence. */
+  const rank = (floor: number): { unique: Hit[]; complete: boolean } => {
+    const considered = eligible.filter((h) => h.score >= floor);
+    const ranked = considered
+      .map((h) => {
+        const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
+        return { ...h, score: h.score * (1 + cueBoost(cues, text, query, cueWeight)) };
+      })
+      .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
+    // The same sentence may stand in several articles (wire copy): quote it once.
+    const seen = new Set<string>();
+    const unique: Hit[] = [];
+    for (const h of ranked) {
+      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      unique.push(h);
+      if (unique.length >= wanted) break;
+    }
+    return { unique, complete: unique.length >= wanted || considered.length === eligible.length };
+  };
+  // A boost multiplies a score by at most `maxBoost`, so a hit whose plain score is below the
+  // `wanted`-th best divided by it can never reach the page: skip checking cues on the long tail.
+  const maxBoost = 1 + cueWeight * cues.length;
+  const kth = eligible[wanted - 1];
+  let { unique, complete } = rank(cues.length > 0 && kth ? kth.score / maxBoost : Number.NEGATIVE_INFINITY);
+  if (!complete) ({ unique } = rank(Number.NEGATIVE_INFINITY));
 
   if (unique.length === 0) {
     const suggestions = index.suggest(query);

@@ -94,6 +94,7 @@ export class Newsdesk {
   private readonly byId: Map<string, Article>;
   private readonly options: NewsdeskOptions;
   private byDate: { article: Article; title: string; id: string }[] | null = null;
+  private privateArticles: boolean | null = null;
   /** Per-article entity extraction kept for incremental updates; made on the first update. */
   private entityIndexer: EntityIndexer | null = null;
 
@@ -102,6 +103,12 @@ export class Newsdesk {
     this.entityTable = entities;
     this.options = options;
     this.byId = new Map(index.articles.map((a) => [a.id, a]));
+  }
+
+  /** Whether any article belongs to one server only (else no visibility filter is needed). */
+  private hasPrivateArticles(): boolean {
+    this.privateArticles ??= this.articles.some((a) => a.guild !== null);
+    return this.privateArticles;
   }
 
   /** The articles newest first, with lower-cased title and id for matching (kept until an update). */
@@ -152,6 +159,7 @@ export class Newsdesk {
     }
     if (added + replaced + removed > 0) {
       this.byDate = null;
+      this.privateArticles = null;
       const logger = this.options.logger ? { logger: this.options.logger } : {};
       this.entityIndexer ??= new EntityIndexer(before, logger);
       this.entityIndexer.update(changes);
@@ -313,7 +321,7 @@ export class Newsdesk {
     const { guild, ...rest } = options;
     return ask(this.index, question, {
       ...rest,
-      visible: visibleTo(guild),
+      ...(this.hasPrivateArticles() ? { visible: visibleTo(guild) } : {}),
       ...(this.options.ranking ? { ranking: this.options.ranking } : {}),
     });
   }
