@@ -43,7 +43,15 @@ export function runConsole(
   },
 ): Promise<void> {
   const rl = createInterface({ input: io.input, output: io.output, prompt: "newsdesk> ", terminal: false });
-  const write = (text: string) => io.output.write(`${text}\n`);
+  // The reader went away (`npm start | head`): stop quietly instead of crashing on EPIPE.
+  let gone = false;
+  io.output.on("error", () => {
+    gone = true;
+    rl.close();
+  });
+  const write = (text: string) => {
+    if (!gone) io.output.write(`${text}\n`);
+  };
   write(io.banner ?? CONSOLE_BANNER);
   rl.prompt();
   // Lines are answered in order, also while an /ingest is still fetching.

@@ -85,6 +85,15 @@ describe("the command line", () => {
 });
 
 describe("the local console", () => {
+  it("GIVEN a reader that goes away WHEN the console writes THEN it closes quietly instead of crashing", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const done = runConsole(desk, { input, output });
+    output.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    input.write("/ask reconstruction\n");
+    await expect(done).resolves.toBeUndefined();
+  });
+
   it("GIVEN /ask in the console WHEN answered THEN it prints what the CLI prints", async () => {
     const viaConsole = answerLine(desk, "/ask reconstruction");
     const { stdout } = await cli("ask", "reconstruction");
