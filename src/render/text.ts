@@ -80,7 +80,9 @@ export function renderWho(answer: WhoAnswer, style: TextStyle = plainStyle): str
   }
   if (answer.status !== "ok" || !answer.entity) {
     const lines = [answer.message ?? "Nobody by that name."];
-    if (answer.suggestions.length > 0) lines.push(`Did you mean: ${answer.suggestions.join(", ")}?`);
+    if (answer.suggestions.length > 0 && !lines[0]!.includes("Did you mean")) {
+      lines.push(`Did you mean: ${answer.suggestions.join(", ")}?`);
+    }
     return lines.join("\n");
   }
   const e = answer.entity;
