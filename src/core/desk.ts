@@ -95,6 +95,7 @@ export class Newsdesk {
   private readonly options: NewsdeskOptions;
   private byDate: { article: Article; title: string; id: string }[] | null = null;
   private privateArticles: boolean | null = null;
+  private titleWords: [string, number][] | null = null;
   /** Per-article entity extraction kept for incremental updates; made on the first update. */
   private entityIndexer: EntityIndexer | null = null;
 
@@ -160,6 +161,7 @@ export class Newsdesk {
     if (added + replaced + removed > 0) {
       this.byDate = null;
       this.privateArticles = null;
+      this.titleWords = null;
       const logger = this.options.logger ? { logger: this.options.logger } : {};
       this.entityIndexer ??= new EntityIndexer(before, logger);
       this.entityIndexer.update(changes);
@@ -222,14 +224,63 @@ export class Newsdesk {
   ): { id: string; title: string; date: string | null }[] {
     const needle = prefix.trim().toLowerCase();
     const visible = visibleTo(options.guild);
+    const byDate = this.newestFirst();
+    const matches = (e: (typeof byDate)[number]) =>
+      visible(e.article) && (needle === "" || e.title.includes(needle) || e.id.includes(needle));
+    const choice = (a: Article) => ({ id: a.id, title: clip(a.title, MAX_LABEL), date: a.date });
+
+    // Titles with a word starting like the input, newest first, straight from the word index; a scan of
+    // every title (and id) is left for inputs that only match inside words.
+    const first = needle.split(/[^\p{L}\p{N}]+/u).find((w) => w.length > 0);
+    if (first !== undefined) {
+      const positions = this.titleWordIndex().range(first);
+      if (positions !== null) {
+        const out = positions
+          .map((i) => byDate[i]!)
+          .filter(matches)
+          .slice(0, MAX_CHOICES);
+        if (out.length > 0) return out.map((e) => choice(e.article));
+      }
+    }
     const out: { id: string; title: string; date: string | null }[] = [];
-    for (const { article: a, title, id } of this.newestFirst()) {
-      if (visible(a) && (needle === "" || title.includes(needle) || id.includes(needle))) {
-        out.push({ id: a.id, title: clip(a.title, MAX_LABEL), date: a.date });
+    for (const e of byDate) {
+      if (matches(e)) {
+        out.push(choice(e.article));
         if (out.length >= MAX_CHOICES) break;
       }
     }
     return out;
+  }
+
+  /** Title words → positions in the newest-first order, for article autocomplete (kept until an update). */
+  private titleWordIndex(): { range(prefix: string): number[] | null } {
+    if (this.titleWords === null) {
+      const entries: [string, number][] = [];
+      this.newestFirst().forEach((e, i) => {
+        for (const w of new Set(e.title.split(/[^\p{L}\p{N}]+/u))) if (w) entries.push([w, i]);
+      });
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+      this.titleWords = entries;
+    }
+    const words = this.titleWords;
+    return {
+      range(prefix) {
+        let lo = 0;
+        let hi = words.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (words[mid]![0] < prefix) lo = mid + 1;
+          else hi = mid;
+        }
+        const out: number[] = [];
+        for (let k = lo; k < words.length && words[k]![0].startsWith(prefix); k++) {
+          // A very common prefix is answered faster by the scan, which stops at the first page.
+          if (out.length > 5000) return null;
+          out.push(words[k]![1]);
+        }
+        return [...new Set(out)].sort((a, b) => a - b);
+      },
+    };
   }
 
   /** An article by id, else the newest whose title contains `query` (case-insensitive). */
