@@ -6,10 +6,12 @@
  * const bot = await startBot({ config, desk, logger }); // resolves once connected
  * await bot.stop();
  */
+
 import { type APIInteraction, Client, Events, GatewayDispatchEvents, GatewayIntentBits } from "discord.js";
 import type { Command, ComponentHandler, Desk, IngestServices } from "../../commands/types.ts";
 import type { Config } from "../config.ts";
 import type { AppLogger } from "../log.ts";
+import { exitOnSignals } from "../signals.ts";
 import { createDispatcher } from "./dispatch.ts";
 
 export interface BotHandle {
@@ -94,22 +96,14 @@ export async function startBot(options: StartBotOptions): Promise<BotHandle> {
       await Promise.race([Promise.allSettled([...inFlight]), timeout]);
       await client.destroy();
       process.off("unhandledRejection", onRejection);
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      releaseSignals();
       logger.info("bot: stopped");
     })();
     return stopped;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, "bot: shutting down");
-    stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  if (options.signals ?? true) {
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  }
+  const releaseSignals =
+    (options.signals ?? true)
+      ? exitOnSignals((signal) => logger.info({ signal }, "bot: shutting down"), stop)
+      : () => {};
   return { client, applicationId, stop };
 }

@@ -12,11 +12,13 @@
  * const shards = await startShards(config, logger); // resolves once every shard is ready
  * await shards.stop(); // SIGTERM to each child, waits for them to exit
  */
+
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { REST, Routes, ShardingManager } from "discord.js";
 import type { Config, ConfigKey } from "../config.ts";
 import type { AppLogger } from "../log.ts";
+import { exitOnSignals } from "../signals.ts";
 
 export interface ShardsOptions {
   /** Wait between starting shards (Discord allows one IDENTIFY per 5 s per bucket; default 5,500 ms). */
@@ -109,24 +111,16 @@ export async function startShards(
         shard.kill(); // SIGTERM: the child's bot drains in-flight interactions and exits
       }
       await Promise.all(exits);
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      releaseSignals();
       logger.info("shards: all shards stopped");
       resolveDone();
     })();
     return stopped;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, "shards: shutting down");
-    stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  if (options.signals ?? true) {
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  }
+  const releaseSignals =
+    (options.signals ?? true)
+      ? exitOnSignals((signal) => logger.info({ signal }, "shards: shutting down"), stop)
+      : () => {};
   // Children inherit this process's environment (discord.js adds SHARDS, SHARD_COUNT, DISCORD_TOKEN);
   // each Shard copies it when created (and reuses the copy to respawn), so it is set only while spawning.
   const env = configEnv(config);

@@ -7,11 +7,13 @@
  * const http = await startHttpMode(config, logger); // resolves once ready
  * await http.stop();
  */
+
 import { openKnowledge } from "../cache.ts";
 import type { Config } from "../config.ts";
 import { createIngestServices } from "../discord/ingest.ts";
 import { RateLimiter } from "../ingest/rate-limit.ts";
 import type { AppLogger } from "../log.ts";
+import { exitOnSignals } from "../signals.ts";
 import { type KnowledgeWatcher, watchKnowledge } from "../watch.ts";
 import { memoizeDesk } from "./memo.ts";
 import { createMetrics } from "./metrics.ts";
@@ -78,23 +80,18 @@ export async function startHttpMode(
       await server.close();
       await watcher?.close();
       process.off("unhandledRejection", onRejection);
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      releaseSignals();
       resolveDone();
     })();
     return stopped;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal, inFlight: server.inFlight() }, "http: shutting down");
-    stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  if (options.signals ?? true) {
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  }
+  const releaseSignals =
+    (options.signals ?? true)
+      ? exitOnSignals(
+          (signal) => logger.info({ signal, inFlight: server.inFlight() }, "http: shutting down"),
+          stop,
+        )
+      : () => {};
 
   try {
     const dirs = options.knowledgeDirs ?? [config.knowledgeDir];
