@@ -21,7 +21,9 @@ import { parseConfig } from "../src/config.ts";
 import { createSigner } from "../src/http/verify.ts";
 import { createLogger } from "../src/log.ts";
 
-const CORPORA = ["/work/shared/corpora/bbc", "/work/shared/corpora/reuters"];
+const CORPORA = ["bbc", "reuters"].map((c) =>
+  fileURLToPath(new URL(`../../shared/corpora/${c}`, import.meta.url)),
+);
 const SEED = "5a".repeat(32);
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {

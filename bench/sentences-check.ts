@@ -9,13 +9,17 @@
  * splitter fixture cases (test/fixtures/articles/sentence-cases.json) through the candidate libraries
  * (plain Intl.Segmenter, sentence-splitter, compromise) and Newsdesk's splitter, and prints how many each gets right.
  */
+
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { splitSentences } from "../src/core/sentences.ts";
 import type { Sentence } from "../src/core/types.ts";
 import { loadKnowledge } from "../src/knowledge.ts";
 
-const DEFAULT_DIRS = ["/work/shared/corpora/bbc", "/work/shared/corpora/reuters"];
+const DEFAULT_DIRS = ["bbc", "reuters"].map((c) =>
+  fileURLToPath(new URL(`../../shared/corpora/${c}`, import.meta.url)),
+);
 const MAX_CHARS = 400;
 const MAX_WORDS = 80;
 const MIN_WORDS = 3;

@@ -18,7 +18,8 @@ import type { Logger } from "../src/core/types.ts";
 import { fingerprintKnowledge, loadKnowledge } from "../src/knowledge.ts";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/knowledge/", import.meta.url));
-const CORPORA = "/work/shared/corpora";
+/** The shared corpora beside the repository (`../shared`), as on developer machines and CI. */
+const CORPORA = fileURLToPath(new URL("../../shared/corpora", import.meta.url));
 
 const tmpDirs: string[] = [];
 function tmpCopy(): string {

@@ -41,7 +41,7 @@ describe("parseArticle on fixture files", () => {
 /** The seed ships in knowledge/; the shared copy is the fallback. */
 const seedPath = [
   fileURLToPath(new URL("../../knowledge/syria-russia-2025-10-16.txt", import.meta.url)),
-  "/work/shared/seed/syria-russia-2025-10-16.txt",
+  fileURLToPath(new URL("../../../shared/seed/syria-russia-2025-10-16.txt", import.meta.url)),
 ].find((p) => existsSync(p));
 if (seedPath === undefined) console.log("articles.test: seed article not found; skipping the seed checks");
 
