@@ -22,7 +22,17 @@ import { deployCommands } from "../../src/discord/deploy.ts";
 import { loadKnowledge } from "../../src/knowledge.ts";
 import { createLogger } from "../../src/log.ts";
 import { visibleText } from "./limits-check.ts";
-import { type Ack, ackOf, message, messages, nextBotMessage, type PinFront, startPinFront } from "./twin.ts";
+import {
+  type Ack,
+  ackOf,
+  message,
+  messages,
+  nextBotMessage,
+  type PinFront,
+  permissionsWithout,
+  setPermissions,
+  startPinFront,
+} from "./twin.ts";
 
 const FAIL_QUESTION = "trigger a failure please";
 
@@ -145,23 +155,15 @@ beforeAll(async () => {
   alice = users[0]!.id;
   bob = users[1]!.id;
   // Bob is an ordinary member: everything except Administrator, Manage Messages and Pin Messages.
-  const ordinary =
-    (1n << 52n) -
-    1n -
-    PermissionFlagsBits.Administrator -
-    PermissionFlagsBits.ManageMessages -
-    PermissionFlagsBits.PinMessages;
-  await discord.prisma.guildMember.update({
-    where: { guildId_userId: { guildId: discord.guildId, userId: bob } },
-    data: { permissions: String(ordinary) },
-  });
+  const ordinary = permissionsWithout(PermissionFlagsBits.ManageMessages, PermissionFlagsBits.PinMessages);
+  await setPermissions(discord, discord.guildId, bob, ordinary);
   // Alice is a moderator (Pin Messages, no Administrator).
-  await discord.prisma.guildMember.update({
-    where: { guildId_userId: { guildId: discord.guildId, userId: alice } },
-    data: {
-      permissions: String(ordinary | PermissionFlagsBits.PinMessages | PermissionFlagsBits.ManageMessages),
-    },
-  });
+  await setPermissions(
+    discord,
+    discord.guildId,
+    alice,
+    ordinary | PermissionFlagsBits.PinMessages | PermissionFlagsBits.ManageMessages,
+  );
   for (let i = 0; i < 50; i++) {
     await discord.prisma.message.create({
       data: {

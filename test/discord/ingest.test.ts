@@ -25,7 +25,7 @@ import { createLogger } from "../../src/log.ts";
 import { type Started, start } from "../../src/main.ts";
 import { type LocalServer, startServer } from "../ingest/local-server.ts";
 import { visibleText } from "./limits-check.ts";
-import { ackOf, messages, waitFor } from "./twin.ts";
+import { ackOf, messages, permissionsWithout, setPermissions, waitFor } from "./twin.ts";
 
 const FEED_INTERVAL_S = 1.5;
 
@@ -260,16 +260,10 @@ beforeAll(async () => {
   alice = users[0]!.id;
   bob = users[1]!.id;
   // Alice manages both servers; Bob is an ordinary member (no Manage Server, no Administrator).
-  const ordinary = (1n << 52n) - 1n - PermissionFlagsBits.Administrator - PermissionFlagsBits.ManageGuild;
+  const ordinary = permissionsWithout(PermissionFlagsBits.ManageGuild);
   for (const guildId of [guildA, guildB]) {
-    await discord.prisma.guildMember.update({
-      where: { guildId_userId: { guildId, userId: bob } },
-      data: { permissions: String(ordinary) },
-    });
-    await discord.prisma.guildMember.update({
-      where: { guildId_userId: { guildId, userId: alice } },
-      data: { permissions: String(ordinary | PermissionFlagsBits.ManageGuild) },
-    });
+    await setPermissions(discord, guildId, bob, ordinary);
+    await setPermissions(discord, guildId, alice, ordinary | PermissionFlagsBits.ManageGuild);
   }
 
   config = parseConfig({

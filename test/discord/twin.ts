@@ -5,7 +5,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { APIMessage } from "discord.js";
+import { type APIMessage, PermissionFlagsBits } from "discord.js";
 import type { DigitalDiscord } from "discord-digital-twin";
 
 export interface Ack {
@@ -117,4 +117,25 @@ export async function startPinFront(discord: DigitalDiscord): Promise<PinFront> 
   front.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
   front.close = () => new Promise((resolve) => server.close(() => resolve()));
   return front;
+}
+
+/** Every permission bit Discord defines today (bits 0–51). */
+const ALL_PERMISSIONS = (1n << 52n) - 1n;
+
+/** All permissions except `without` (Administrator is always left out: it would imply the rest). */
+export function permissionsWithout(...without: bigint[]): bigint {
+  return without.reduce((p, bit) => p & ~bit, ALL_PERMISSIONS & ~PermissionFlagsBits.Administrator);
+}
+
+/** Sets a member's permissions in a server of the twin. */
+export async function setPermissions(
+  discord: DigitalDiscord,
+  guildId: string,
+  userId: string,
+  permissions: bigint,
+): Promise<void> {
+  await discord.prisma.guildMember.update({
+    where: { guildId_userId: { guildId, userId } },
+    data: { permissions: String(permissions) },
+  });
 }

@@ -25,7 +25,14 @@ import { parseConfig } from "../../src/config.ts";
 import { deployCommands } from "../../src/discord/deploy.ts";
 import { type HttpMode, startHttpMode } from "../../src/http/start.ts";
 import { createSigner } from "../../src/http/verify.ts";
-import { ackOf, message, type PinFront, startPinFront } from "../discord/twin.ts";
+import {
+  ackOf,
+  message,
+  type PinFront,
+  permissionsWithout,
+  setPermissions,
+  startPinFront,
+} from "../discord/twin.ts";
 import { captureLogger } from "./helpers.ts";
 
 const signer = createSigner("77".repeat(32));
@@ -113,16 +120,8 @@ beforeAll(async () => {
   const users = await discord.prisma.user.findMany({ where: { bot: false }, orderBy: { username: "asc" } });
   alice = users[0]!.id;
   bob = users[1]!.id;
-  const ordinary =
-    (1n << 52n) -
-    1n -
-    PermissionFlagsBits.Administrator -
-    PermissionFlagsBits.ManageMessages -
-    PermissionFlagsBits.PinMessages;
-  await discord.prisma.guildMember.update({
-    where: { guildId_userId: { guildId: discord.guildId, userId: bob } },
-    data: { permissions: String(ordinary) },
-  });
+  const ordinary = permissionsWithout(PermissionFlagsBits.ManageMessages, PermissionFlagsBits.PinMessages);
+  await setPermissions(discord, discord.guildId, bob, ordinary);
   front = await startPinFront(discord);
   const rest = new REST({ api: front.url }).setToken(discord.botToken);
   await deployCommands({
