@@ -10,7 +10,7 @@
  * Scoring only the sentences of a few dozen articles, rather than every sentence sharing a word
  * with the question, is what keeps `ask` within milliseconds on 176,000 sentences.
  */
-import MiniSearch, { type SearchResult } from "minisearch";
+import MiniSearch from "minisearch";
 import { normalizeTerm, tokenize } from "./normalize.ts";
 import type { Article } from "./types.ts";
 
@@ -48,7 +48,7 @@ export interface RankingOptions {
 
 export const defaultRanking: RankingOptions = Object.freeze({
   candidates: 20,
-  postingBudget: 2500,
+  postingBudget: 10_000,
   minStageOneTerms: 1,
   neighbourWeight: 0.15,
   anaphorWeight: 0.3,
@@ -127,6 +127,22 @@ const MINISEARCH_OPTIONS = {
 
 type ArticleDoc = { id: number; title: string; text: string };
 
+/** A stage-1 result: an article's slot, its MiniSearch score and (typo corrections only) the index terms it matched. */
+interface ArticleHit {
+  readonly id: number;
+  readonly score: number;
+  readonly terms: readonly string[];
+}
+
+/** One term's MiniSearch results over all articles, as typed arrays. */
+interface TermPostings {
+  readonly ids: Uint32Array;
+  readonly scores: Float64Array;
+}
+
+/** Most postings the stage-1 term cache keeps (12 bytes each: about 24 MB). */
+const TERM_CACHE_POSTINGS = 2_000_000;
+
 function encode(a: Uint32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 }
@@ -196,6 +212,16 @@ export class NewsIndex {
   private sentenceCount = 0;
   private termTotal = 0;
   private live: Article[] | null = null;
+  /**
+   * Stage 1 asks MiniSearch one term at a time and keeps each term's results (least recently used go
+   * first), so the common words that recur across questions ("price", "said", "bank") are scored once,
+   * not per question. Any change to the index empties it (scores depend on corpus statistics).
+   */
+  private readonly termCache = new Map<string, TermPostings>();
+  private termCachePostings = 0;
+  /** Per-slot score sums and matched-term counts while combining terms (all zero between searches). */
+  private sums = new Float64Array(0);
+  private counts = new Uint8Array(0);
 
   private constructor(miniSearch: MiniSearch<ArticleDoc>) {
     this.miniSearch = miniSearch;
@@ -248,6 +274,7 @@ export class NewsIndex {
     this.slots[slot] = null;
     this.slotOf.delete(id);
     this.live = null;
+    this.clearTermCache();
     return true;
   }
 
@@ -301,6 +328,7 @@ export class NewsIndex {
     this.sentenceCount += article.sentences.length;
     this.termTotal += terms.length;
     this.live = null;
+    this.clearTermCache();
     return {
       id: slot,
       title: title.map((t) => this.terms[t]!).join(" "),
@@ -426,13 +454,7 @@ export class NewsIndex {
 
     const unknown = queryTerms.filter((t) => !this.vocab.has(t));
     const visible = options.visible;
-    const articleHits: SearchResult[] = this.miniSearch.search(this.stageOneTerms(queryTerms, r).join(" "), {
-      boost: { title: 2 },
-      bm25: r.articleBm25,
-      fuzzy: (term) => (this.vocab.has(term) || term.length < 4 ? false : term.length >= 8 ? 2 : 1),
-      maxFuzzy: 2,
-      ...(visible ? { filter: (result) => visible(this.slotArticle(result.id as number)) } : {}),
-    });
+    const articleHits = this.stageOne(this.stageOneTerms(queryTerms, r), r, visible);
     if (articleHits.length === 0) {
       return { ...empty, unknownWords: unknown.map((t) => this.surfaceOf(t) ?? t) };
     }
@@ -539,6 +561,95 @@ export class NewsIndex {
     hits.sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
     const matchedTerms = new Set(termIds.map((id) => this.terms[id]!));
     return { hits, matchedTerms, unknownWords: stillUnknown, queryTerms };
+  }
+
+  private clearTermCache(): void {
+    this.termCache.clear();
+    this.termCachePostings = 0;
+  }
+
+  /**
+   * Stage 1: the best `r.candidates` articles matching `terms`, best first, scored exactly as one MiniSearch OR query would
+   * (the sum of the terms' BM25 scores times the number of terms matched), from the cached per-term
+   * results. Queries with a word the index does not know go to MiniSearch whole, for its fuzzy matching.
+   */
+  private stageOne(
+    terms: readonly string[],
+    r: RankingOptions,
+    visible: ((article: Article) => boolean) | undefined,
+  ): ArticleHit[] {
+    if (terms.some((t) => !this.vocab.has(t))) {
+      return this.miniSearch.search(terms.join(" "), {
+        boost: { title: 2 },
+        bm25: r.articleBm25,
+        fuzzy: (term) => (this.vocab.has(term) || term.length < 4 ? false : term.length >= 8 ? 2 : 1),
+        maxFuzzy: 2,
+        ...(visible ? { filter: (result) => visible(this.slotArticle(result.id as number)) } : {}),
+      }) as unknown as ArticleHit[];
+    }
+    if (this.sums.length < this.slots.length) {
+      this.sums = new Float64Array(this.slots.length * 2);
+      this.counts = new Uint8Array(this.slots.length * 2);
+    }
+    const { sums, counts } = this;
+    const touched: number[] = [];
+    for (const term of terms) {
+      const { ids, scores } = this.termPostings(term, r.articleBm25);
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (counts[id] === 0) touched.push(id);
+        sums[id]! += scores[i]!;
+        counts[id]!++;
+      }
+    }
+    // The best `r.candidates`, kept sorted (score, then slot) by insertion: no sort of every match.
+    const best: ArticleHit[] = [];
+    for (const id of touched) {
+      const score = sums[id]! * counts[id]!;
+      sums[id] = 0;
+      counts[id] = 0;
+      const last = best[best.length - 1];
+      if (
+        best.length >= r.candidates &&
+        last &&
+        (score < last.score || (score === last.score && id > last.id))
+      )
+        continue;
+      if (visible && !visible(this.slots[id]!.article)) continue;
+      let at = best.length;
+      while (
+        at > 0 &&
+        (best[at - 1]!.score < score || (best[at - 1]!.score === score && best[at - 1]!.id > id))
+      )
+        at--;
+      best.splice(at, 0, { id, score, terms: [] });
+      if (best.length > r.candidates) best.pop();
+    }
+    return best;
+  }
+
+  /** One term's MiniSearch results, from the term cache when there. */
+  private termPostings(term: string, bm25: RankingOptions["articleBm25"]): TermPostings {
+    const key = `${bm25.k} ${bm25.b} ${bm25.d} ${term}`;
+    const cached = this.termCache.get(key);
+    if (cached) {
+      this.termCache.delete(key);
+      this.termCache.set(key, cached);
+      return cached;
+    }
+    const results = this.miniSearch.search(term, { boost: { title: 2 }, bm25, fuzzy: false, prefix: false });
+    const postings: TermPostings = {
+      ids: Uint32Array.from(results, (x) => x.id as number),
+      scores: Float64Array.from(results, (x) => x.score),
+    };
+    this.termCache.set(key, postings);
+    this.termCachePostings += results.length;
+    for (const [k, p] of this.termCache) {
+      if (this.termCachePostings <= TERM_CACHE_POSTINGS || k === key) break;
+      this.termCache.delete(k);
+      this.termCachePostings -= p.ids.length;
+    }
+    return postings;
   }
 
   /**

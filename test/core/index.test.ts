@@ -1,0 +1,107 @@
+import type MiniSearch from "minisearch";
+import { beforeAll, describe, expect, it } from "vitest";
+import { defaultRanking, NewsIndex } from "../../src/core/index.ts";
+import type { Article } from "../../src/core/types.ts";
+import { loadKnowledge } from "../../src/knowledge.ts";
+
+let base: Article[];
+beforeAll(async () => {
+  base = [
+    ...(await loadKnowledge("test/fixtures/desk")).articles,
+    ...(await loadKnowledge("knowledge")).articles,
+  ];
+});
+
+const QUESTIONS = [
+  "strike",
+  "Where did Assad flee?",
+  "bread prices harvest",
+  "ferry refunds strike",
+  "Putin Moscow talks",
+  "What did the union say about the strike?",
+];
+
+function article(id: string, title: string, sentences: string[], guild: string | null = null): Article {
+  return {
+    id,
+    title,
+    date: null,
+    source: null,
+    url: null,
+    author: null,
+    section: null,
+    dateline: null,
+    tags: [],
+    guild,
+    sentences: sentences.map((text, i) => ({ text, paragraph: 1, position: i + 1 })),
+  };
+}
+
+/** White-box access to stage 1: the cached per-term path and the MiniSearch index it must agree with. */
+interface Internals {
+  miniSearch: MiniSearch;
+  stageOne(
+    terms: readonly string[],
+    r: typeof defaultRanking,
+    visible?: (a: Article) => boolean,
+  ): { id: number; score: number }[];
+}
+const internals = (index: NewsIndex) => index as unknown as Internals;
+
+const hitsOf = (index: NewsIndex, q: string) =>
+  index.search(q).hits.map((h) => `${index.slotArticle(h.article).id}#${h.sentence} ${h.score.toFixed(9)}`);
+
+describe("stage 1: candidate articles from cached per-term MiniSearch results", () => {
+  it("GIVEN known words WHEN stage 1 runs THEN it ranks articles exactly as one MiniSearch OR query", () => {
+    const index = NewsIndex.build(base);
+    const { miniSearch, stageOne } = internals(index);
+    for (const q of QUESTIONS) {
+      const terms = index.queryTerms(q);
+      const reference = miniSearch
+        .search(terms.join(" "), { boost: { title: 2 }, bm25: defaultRanking.articleBm25 })
+        .slice(0, defaultRanking.candidates);
+      const mine = stageOne.call(index, terms, defaultRanking);
+      expect(reference.length, q).toBeGreaterThan(0);
+      expect(mine.map((h) => h.id)).toEqual(reference.map((r) => r.id));
+      for (const [i, h] of mine.entries()) expect(h.score).toBeCloseTo(reference[i]!.score, 9);
+    }
+  });
+
+  it("GIVEN a warm term cache WHEN the same questions come in another order THEN hits equal a cold index's", () => {
+    const warm = NewsIndex.build(base);
+    for (const q of [...QUESTIONS].reverse()) warm.search(q);
+    for (const q of QUESTIONS) expect(hitsOf(warm, q), q).toEqual(hitsOf(NewsIndex.build(base), q));
+  });
+
+  it("GIVEN cached terms WHEN articles are added and removed THEN scores follow the new corpus, not the cache", () => {
+    const index = NewsIndex.build(base);
+    for (const q of QUESTIONS) index.search(q); // caches "strike", "union", …
+    const extra = article("extra/dock-strike.md", "Dock strike", [
+      "The dockers' union called a strike at every port on Monday.",
+      "The strike stopped ferries, and the union said it would last a week.",
+    ]);
+    index.add(extra);
+    const fresh = NewsIndex.build([...base, extra]);
+    for (const q of QUESTIONS) expect(hitsOf(index, q), q).toEqual(hitsOf(fresh, q));
+    expect(hitsOf(index, "union strike")[0]).toMatch(/^extra\/dock-strike\.md#/);
+
+    index.remove(extra.id);
+    const without = NewsIndex.build(base);
+    for (const q of QUESTIONS) {
+      expect(
+        hitsOf(index, q).map((h) => h.split(" ")[0]),
+        q,
+      ).toEqual(hitsOf(without, q).map((h) => h.split(" ")[0]));
+    }
+  });
+
+  it("GIVEN a visibility filter WHEN stage 1 runs THEN hidden articles never become candidates", () => {
+    const mine = article("guild/strike.md", "Strike", ["Our own strike news: the strike ends today."], "g1");
+    const index = NewsIndex.build([...base, mine]);
+    const everyone = index.search("strike").hits.map((h) => index.slotArticle(h.article).id);
+    expect(everyone).toContain(mine.id);
+    const outside = index.search("strike", { visible: (a) => a.guild === null });
+    expect(outside.hits.length).toBeGreaterThan(0);
+    expect(outside.hits.map((h) => index.slotArticle(h.article).id)).not.toContain(mine.id);
+  });
+});
