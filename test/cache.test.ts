@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cachePath, openKnowledge } from "../src/cache.ts";
+import { cachePath, openKnowledge, warmInBackground } from "../src/cache.ts";
 import type { Logger } from "../src/core/types.ts";
 
 function recordingLogger(): Logger & { lines: string[] } {
@@ -76,5 +76,28 @@ describe("the index cache", () => {
     const ids = opened.desk.articles.map((a) => a.id);
     expect(ids).toContain("knowledge/harbour-strike");
     expect(ids).toContain("other/bakery-prices");
+  });
+});
+
+describe("background warm-up", () => {
+  it("GIVEN warm: true WHEN opened THEN the term cache fills in the background and answers stay the same", async () => {
+    const plain = await openKnowledge(knowledge, { cacheDir: null });
+    const opened = await openKnowledge(knowledge, { cacheDir: null, warm: true });
+    expect(plain.warmed).toBeNull();
+    expect(opened.warmed).not.toBeNull();
+    await opened.warmed; // fixtures are small: no word is in 50 articles, so nothing to cache
+    const warmed = warmInBackground(opened.desk, { minArticles: 2, sliceMs: 0 });
+    // Slices yield to the event loop: a timer set now runs before the warm-up is over.
+    let interleaved = false;
+    setImmediate(() => {
+      interleaved = opened.desk.index.termCacheSize.terms < 5;
+    });
+    const terms = await warmed.done;
+    expect(terms).toBeGreaterThan(5);
+    expect(interleaved).toBe(true);
+    expect(opened.desk.index.termCacheSize.terms).toBe(terms);
+    for (const q of ["strike members", "bread prices", "ferry"]) {
+      expect(opened.desk.ask(q)).toEqual(plain.desk.ask(q));
+    }
   });
 });

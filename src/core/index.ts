@@ -628,6 +628,31 @@ export class NewsIndex {
     return best;
   }
 
+  /**
+   * Fills the stage-1 term cache ahead of questions with the terms found in at least `minArticles`
+   * articles, most frequent first: the ones slow to score on a miss (about 0.7 µs per article). Yields
+   * after each term so that a server can spread the work over its event loop (see `warmInBackground`).
+   */
+  *warmTerms(minArticles = 50): Generator<string, void> {
+    const common: number[] = [];
+    this.articleDf.forEach((df, id) => {
+      if (df >= minArticles) common.push(id);
+    });
+    common.sort((x, y) => this.articleDf[y]! - this.articleDf[x]!);
+    let postings = 0;
+    for (const id of common) {
+      postings += this.articleDf[id]!;
+      if (postings > TERM_CACHE_POSTINGS * 0.75) return; // leave room for the questions' own terms
+      this.termPostings(this.terms[id]!, defaultRanking.articleBm25);
+      yield this.terms[id]!;
+    }
+  }
+
+  /** Terms and postings in the stage-1 term cache (for metrics and tests). */
+  get termCacheSize(): { terms: number; postings: number } {
+    return { terms: this.termCache.size, postings: this.termCachePostings };
+  }
+
   /** One term's MiniSearch results, from the term cache when there. */
   private termPostings(term: string, bm25: RankingOptions["articleBm25"]): TermPostings {
     const key = `${bm25.k} ${bm25.b} ${bm25.d} ${term}`;

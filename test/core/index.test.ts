@@ -105,3 +105,20 @@ describe("stage 1: candidate articles from cached per-term MiniSearch results", 
     expect(outside.hits.map((h) => index.slotArticle(h.article).id)).not.toContain(mine.id);
   });
 });
+
+describe("term cache warm-up", () => {
+  it("GIVEN common words WHEN warmed THEN the most frequent are cached first, and answers do not change", () => {
+    const index = NewsIndex.build(base);
+    const cold = QUESTIONS.map((q) => hitsOf(index, q));
+    const fresh = NewsIndex.build(base);
+    const warmed = [...fresh.warmTerms(2)];
+    expect(warmed.length).toBeGreaterThan(3);
+    expect(fresh.termCacheSize.terms).toBe(warmed.length);
+    const df = (t: string) =>
+      fresh.articles.filter((a) => a.sentences.some((s) => fresh.queryTerms(s.text).includes(t))).length;
+    const dfs = warmed.map(df);
+    expect(dfs.every((d) => d >= 2)).toBe(true);
+    expect([...dfs].sort((x, y) => y - x)).toEqual(dfs);
+    expect(QUESTIONS.map((q) => hitsOf(fresh, q))).toEqual(cold);
+  });
+});
