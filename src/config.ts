@@ -30,6 +30,8 @@ export interface Config {
   readonly interactionsHost: string;
   /** Hex Ed25519 public key of the application, for the HTTP endpoint. */
   readonly discordPublicKey: string | null;
+  /** HTTP mode: processes serving the endpoint on one port (node:cluster); `auto` = one per CPU core. */
+  readonly httpWorkers: number | "auto";
   /** Gateway sharding: a count, `auto`, or null for a single process. */
   readonly shardCount: number | "auto" | null;
   /** Hosts (`host[:port]`) that /ingest and feeds may fetch although they resolve to private addresses. */
@@ -57,6 +59,7 @@ export const CONFIG_KEYS = [
   "INTERACTIONS_PORT",
   "INTERACTIONS_HOST",
   "DISCORD_PUBLIC_KEY",
+  "HTTP_WORKERS",
   "SHARD_COUNT",
   "INGEST_ALLOWLIST",
   "INGEST_BURST",
@@ -151,6 +154,18 @@ export function parseConfig(env: Env): Config {
     problems.push("DISCORD_PUBLIC_KEY is required when INTERACTIONS_PORT is set");
   }
 
+  let httpWorkers: number | "auto" = 1;
+  const workersRaw = get("HTTP_WORKERS");
+  if (workersRaw !== null) {
+    if (workersRaw.toLowerCase() === "auto") httpWorkers = "auto";
+    else {
+      const n = number("HTTP_WORKERS", null, 1, 256, true);
+      if (n === null)
+        problems[problems.length - 1] = `HTTP_WORKERS must be 1–256 or "auto", got ${show(workersRaw)}`;
+      else httpWorkers = n;
+    }
+  }
+
   let shardCount: number | "auto" | null = null;
   const shardRaw = get("SHARD_COUNT");
   if (shardRaw !== null) {
@@ -185,6 +200,7 @@ export function parseConfig(env: Env): Config {
     interactionsPort,
     interactionsHost,
     discordPublicKey: publicKey,
+    httpWorkers,
     shardCount,
     ingestAllowlist: Object.freeze(ingestAllowlist),
     ingestBurst,
@@ -225,6 +241,7 @@ export function requireKeys(config: Config, keys: readonly ConfigKey[]): void {
     INTERACTIONS_PORT: config.interactionsPort,
     INTERACTIONS_HOST: config.interactionsHost,
     DISCORD_PUBLIC_KEY: config.discordPublicKey,
+    HTTP_WORKERS: config.httpWorkers,
     SHARD_COUNT: config.shardCount,
     INGEST_ALLOWLIST: config.ingestAllowlist,
     INGEST_BURST: config.ingestBurst,

@@ -19,8 +19,19 @@ export interface Started {
 /** Starts Newsdesk as `npm start` does; tests call it with their own config. */
 export async function start(config: Config, logger: AppLogger): Promise<Started> {
   // HTTP interactions endpoint (issue 5): listens before loading, so /readyz can say "not yet".
+  // With HTTP_WORKERS > 1 this (primary) process only forks and supervises workers, which run this same
+  // entry point and take the branch below.
   if (config.interactionsPort !== null) {
-    const { startHttpMode } = await import("./http/start.ts");
+    const [{ startHttpMode }, { startHttpCluster, workerCount }, { default: cluster }] = await Promise.all([
+      import("./http/start.ts"),
+      import("./http/cluster.ts"),
+      import("node:cluster"),
+    ]);
+    if (cluster.isPrimary && workerCount(config.httpWorkers) > 1) {
+      const workers = startHttpCluster(config, logger);
+      await workers.ready;
+      return workers;
+    }
     return startHttpMode(config, logger);
   }
   // Gateway sharding (issue 5): this process only manages; each shard process loads the knowledge itself.
@@ -30,6 +41,8 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
   }
   const opened = await openKnowledge(config.knowledgeDir, {
     logger,
+    // A bot runs for long: fill the term cache in the background (the console would only be slowed).
+    warm: config.discordToken !== null,
     onProgress: (done, total) => {
       if (total >= 1000) logger.info(`knowledge: loaded ${done}/${total} files`);
     },

@@ -60,9 +60,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ["outcome"],
       registers,
     }),
-    articles: new Gauge({ name: "newsdesk_knowledge_articles", help: "Articles loaded", registers }),
-    sentences: new Gauge({ name: "newsdesk_knowledge_sentences", help: "Sentences indexed", registers }),
-    ready: new Gauge({ name: "newsdesk_ready", help: "1 once the knowledge is loaded", registers }),
+    // Summed over cluster workers except these: every worker holds the same knowledge.
+    articles: new Gauge({
+      name: "newsdesk_knowledge_articles",
+      help: "Articles loaded",
+      registers,
+      aggregator: "max",
+    }),
+    sentences: new Gauge({
+      name: "newsdesk_knowledge_sentences",
+      help: "Sentences indexed",
+      registers,
+      aggregator: "max",
+    }),
+    ready: new Gauge({
+      name: "newsdesk_ready",
+      help: "1 once the knowledge is loaded (in every worker)",
+      registers,
+      aggregator: "min",
+    }),
     memo: new Gauge({
       name: "newsdesk_memo_lookups",
       help: "Answer memo lookups since start, by result (hit, miss), and entries held (size)",

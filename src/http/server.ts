@@ -60,6 +60,8 @@ export interface InteractionsServerOptions {
   replayCapacity?: number;
   /** Longest wait for in-flight work on close (default 10 s). */
   closeGraceMs?: number;
+  /** What `GET /metrics` answers (default: this server's registry; cluster workers: the sum over workers). */
+  scrape?: () => Promise<{ text: string; contentType: string }>;
 }
 
 export interface InteractionsServer {
@@ -359,8 +361,10 @@ export async function startInteractionsServer(
       } else if (req.method === "GET" && path === "/metrics") {
         route = "metrics";
         status = 200;
-        const text = await metrics.registry.metrics();
-        await send(res, 200, text, { "content-type": metrics.registry.contentType });
+        const { text, contentType } = options.scrape
+          ? await options.scrape()
+          : { text: await metrics.registry.metrics(), contentType: metrics.registry.contentType };
+        await send(res, 200, text, { "content-type": contentType });
       } else {
         status = 404;
         await send(res, 404, { message: "not found" });

@@ -8,6 +8,7 @@
  * await http.stop();
  */
 
+import cluster from "node:cluster";
 import { openKnowledge } from "../cache.ts";
 import type { Config } from "../config.ts";
 import { createIngestServices } from "../discord/ingest.ts";
@@ -15,6 +16,7 @@ import { RateLimiter } from "../ingest/rate-limit.ts";
 import type { AppLogger } from "../log.ts";
 import { exitOnSignals } from "../signals.ts";
 import { type KnowledgeWatcher, watchKnowledge } from "../watch.ts";
+import { joinCluster } from "./cluster.ts";
 import { memoizeDesk } from "./memo.ts";
 import { createMetrics } from "./metrics.ts";
 import { createRetryingRest, type RetryOptions } from "./rest.ts";
@@ -63,7 +65,16 @@ export async function startHttpMode(
     metrics,
     ...options.retry,
   });
-  const server = await startInteractionsServer({ config, logger, rest, metrics, ...options.server });
+  // A cluster worker (HTTP_WORKERS > 1): /metrics sums over all workers, and the primary hears when it is ready.
+  const member = cluster.isWorker ? joinCluster(metrics.registry) : null;
+  const server = await startInteractionsServer({
+    config,
+    logger,
+    rest,
+    metrics,
+    ...(member ? { scrape: member.scrape } : {}),
+    ...options.server,
+  });
 
   const onRejection = (reason: unknown) =>
     logger.error({ err: reason }, "http: unhandled rejection (ignored)");
@@ -97,6 +108,7 @@ export async function startHttpMode(
     const dirs = options.knowledgeDirs ?? [config.knowledgeDir];
     const opened = await openKnowledge(dirs, {
       logger,
+      warm: true,
       ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
       onProgress: (n, total) => {
         if (total >= 1000 && n % 1000 === 0) logger.info(`knowledge: loaded ${n}/${total} files`);
@@ -132,6 +144,8 @@ export async function startHttpMode(
             update: (changes) => served.update(changes),
           });
     server.setDesk(served, ingest ? { ingest } : {});
+    member?.announce(server.url);
+    opened.warmed?.then((terms) => logger.info(`knowledge: term cache warmed (${terms} common words)`));
     logger.info(
       `knowledge: ${desk.articles.length} articles, ${desk.sentenceCount} sentences from ${dirs.join(", ")}` +
         ` (${opened.cached ? "index cache" : "indexed"} in ${Math.round(opened.timings.totalMs)} ms); ready`,

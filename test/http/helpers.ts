@@ -186,6 +186,7 @@ export async function waitUntil(what: string, fn: () => boolean, timeoutMs = 500
 
 export interface Replica {
   readonly url: string;
+  readonly pid: number;
   readonly logs: () => string;
   /** SIGTERM and the exit code. */
   stop(): Promise<number | null>;
@@ -197,7 +198,11 @@ const REPO = process.cwd();
  * Starts `src/main.ts` (what `npm start` runs) as its own process with `env`, in `cwd` (where its `.cache`
  * goes), and resolves once it says it is ready. Only 127.0.0.1.
  */
-export async function spawnReplica(env: Record<string, string>, cwd = REPO): Promise<Replica> {
+export async function spawnReplica(
+  env: Record<string, string>,
+  cwd = REPO,
+  ready: RegExp = /; ready/,
+): Promise<Replica> {
   const { spawn } = await import("node:child_process");
   const { pathToFileURL } = await import("node:url");
   const { join } = await import("node:path");
@@ -220,7 +225,7 @@ export async function spawnReplica(env: Record<string, string>, cwd = REPO): Pro
   });
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   try {
-    await waitUntil("replica ready", () => /; ready/.test(stderr) || child.exitCode !== null, 30_000);
+    await waitUntil("replica ready", () => ready.test(stderr) || child.exitCode !== null, 30_000);
   } catch (err) {
     child.kill("SIGKILL");
     throw err;
@@ -232,6 +237,7 @@ export async function spawnReplica(env: Record<string, string>, cwd = REPO): Pro
   }
   return {
     url,
+    pid: child.pid!,
     logs: () => stderr,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
