@@ -19,22 +19,76 @@ import { ELLIPSIS, embedLength, escapeMarkdown, fitEmbeds, LIMITS, truncate } fr
 
 export const COLOR = { answer: 0x2b6cb0, who: 0x6b46c1, summary: 0x2f855a, list: 0x4a5568, notice: 0xc05621 };
 
-/** Bolds each occurrence of `terms` (whole words, case-insensitive) and escapes everything else. */
+const WORD_CHAR = /^[\p{L}\p{N}]/u;
+
+/** Whether the code point ending just before `i` (`before`) or starting at `i` is a letter or digit. */
+function wordCharAt(text: string, i: number, before: boolean): boolean {
+  if (before ? i <= 0 : i >= text.length) return false;
+  const code = text.charCodeAt(before ? i - 1 : i);
+  if (code < 128)
+    return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+  const at = before ? (i >= 2 && code >= 0xdc00 && code <= 0xdfff ? i - 2 : i - 1) : i;
+  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(at)!));
+}
+
+/** Whether position `i` falls between the two halves of a surrogate pair. */
+function splitsPair(text: string, i: number): boolean {
+  if (i <= 0 || i >= text.length) return false;
+  const before = text.charCodeAt(i - 1);
+  const at = text.charCodeAt(i);
+  return before >= 0xd800 && before <= 0xdbff && at >= 0xdc00 && at <= 0xdfff;
+}
+
+/** `highlight` with a Unicode look-around RegExp: for the rare text whose lower case changes its length. */
+function highlightByPattern(text: string, words: readonly string[]): string {
+  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${escaped})(?![\\p{L}\\p{N}])`, "giu");
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(pattern)) {
+    out += `${escapeMarkdown(text.slice(last, m.index))}**${escapeMarkdown(m[0])}**`;
+    last = m.index + m[0].length;
+  }
+  return out + escapeMarkdown(text.slice(last));
+}
+
+/**
+ * Bolds each occurrence of `terms` (whole words, case-insensitive; the longest term first where several
+ * start at one place) and escapes everything else. Compares lower-cased text at each word start rather
+ * than building a look-around RegExp per question: compiling one costs about 1 ms for every new set of
+ * terms, which under load was a quarter of an HTTP `/ask`.
+ */
 export function highlight(text: string, terms: readonly string[]): string {
   const words = [...new Set(terms.map((t) => t.trim()).filter((t) => t.length > 0))].sort(
     (a, b) => b.length - a.length,
   );
   if (words.length === 0) return escapeMarkdown(text);
-  const pattern = new RegExp(
-    `(?<![\\p{L}\\p{N}])(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?![\\p{L}\\p{N}])`,
-    "giu",
-  );
+  const lower = text.toLowerCase();
+  const folded = words.map((w) => w.toLowerCase());
+  if (lower.length !== text.length || folded.some((f, k) => f.length !== words[k]!.length)) {
+    return highlightByPattern(text, words);
+  }
   let out = "";
   let last = 0;
-  for (const m of text.matchAll(pattern)) {
-    const i = m.index ?? 0;
-    out += `${escapeMarkdown(text.slice(last, i))}**${escapeMarkdown(m[0])}**`;
-    last = i + m[0].length;
+  let i = 0;
+  while (i < text.length) {
+    let length = 0;
+    if (!wordCharAt(text, i, true) && !splitsPair(text, i)) {
+      for (const f of folded) {
+        const end = i + f.length;
+        if (lower.startsWith(f, i) && !wordCharAt(text, end, false) && !splitsPair(text, end)) {
+          length = f.length;
+          break;
+        }
+      }
+    }
+    if (length === 0) {
+      i++;
+      continue;
+    }
+    out += `${escapeMarkdown(text.slice(last, i))}**${escapeMarkdown(text.slice(i, i + length))}**`;
+    i += length;
+    last = i;
   }
   return out + escapeMarkdown(text.slice(last));
 }
