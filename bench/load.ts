@@ -8,7 +8,12 @@
  * signed afresh (unique interaction id, so the replay guard never fires). Every response is checked: 200
  * and the expected interaction response type; deferred answers (type 5) are counted, not hidden.
  *
- *   npm run bench:load [-- --amount 5000 --connections 50 --json]
+ * `/ask` runs twice: "ask distinct" sends a different question every time (built at run time from the
+ * corpora's article titles, so no memo or warm cache makes it easy), "ask" repeats 30 hand-written ones.
+ *
+ *   npm run bench:load [-- --amount 5000 --connections 50 --workers 2 --json]
+ *   other flags: --servers memo|no-memo|both, --only healthz,ask distinct,…, --settle <s> (wait after start,
+ *   default 3: the servers warm their term cache), --prof <dir> (CPU profiles of the servers)
  *
  * Targets on the 2-core box: `/ask` p99 ≤ 50 ms, autocomplete p99 ≤ 20 ms, zero errors.
  */
@@ -19,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { parseConfig } from "../src/config.ts";
 import { createSigner } from "../src/http/verify.ts";
+import { loadKnowledge } from "../src/knowledge.ts";
 import { createLogger } from "../src/log.ts";
 
 const CORPORA = ["bbc", "reuters"].map((c) =>
@@ -26,9 +32,13 @@ const CORPORA = ["bbc", "reuters"].map((c) =>
 );
 const SEED = "5a".repeat(32);
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
+const textArg = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const arg = (name: string, fallback: number) => {
+  const v = textArg(name);
+  return v ? Number(v) : fallback;
 };
 
 /** Questions a newsroom's readers might type (written for this bench; no corpus text). */
@@ -83,7 +93,11 @@ const ARTICLE_PREFIXES = ["oil", "bank", "wheat", "Chel", "market", "tax", "film
 // ---------------------------------------------------------------------------------------------------------
 // Child: the server under test.
 if (args.includes("--serve")) {
-  const { startHttpMode } = await import("../src/http/start.ts");
+  const [{ startHttpMode }, { startHttpCluster, workerCount }, { default: cluster }] = await Promise.all([
+    import("../src/http/start.ts"),
+    import("../src/http/cluster.ts"),
+    import("node:cluster"),
+  ]);
   const signer = createSigner(SEED);
   const config = parseConfig({
     INTERACTIONS_PORT: "0",
@@ -91,10 +105,21 @@ if (args.includes("--serve")) {
     DISCORD_API_URL: process.env.SINK_URL ?? "http://127.0.0.1:9/api",
     COOLDOWN_SECONDS: "0",
     LOG_LEVEL: "warn",
+    HTTP_WORKERS: String(arg("workers", 1)),
   });
   const logger = createLogger({ level: "error", destination: process.stderr });
-  const app = await startHttpMode(config, logger, { knowledgeDirs: CORPORA, memoEntries: arg("memo", 5000) });
-  process.send?.({ url: app.server.url });
+  // The same branch as src/main.ts: with HTTP_WORKERS > 1 this process supervises workers that run this
+  // file again (as cluster workers, they take the other branch and share the port).
+  if (cluster.isPrimary && workerCount(config.httpWorkers) > 1) {
+    const workers = startHttpCluster(config, logger);
+    process.send?.(await workers.ready);
+  } else {
+    const app = await startHttpMode(config, logger, {
+      knowledgeDirs: CORPORA,
+      memoEntries: arg("memo", 5000),
+    });
+    if (cluster.isPrimary) process.send?.({ url: app.server.url });
+  }
 } else {
   await main();
 }
@@ -126,13 +151,23 @@ async function main(): Promise<void> {
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/api`;
 
   const semi = arg("semi-space", 0);
+  const profDir = textArg("prof");
   const serve = async (memo: number) => {
     const started = performance.now();
-    const child = fork(fileURLToPath(import.meta.url), ["--serve", "--memo", String(memo)], {
-      env: { ...process.env, SINK_URL: sinkUrl },
-      execArgv: ["--import", "tsx", ...(semi > 0 ? [`--max-semi-space-size=${semi}`] : [])],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const child = fork(
+      fileURLToPath(import.meta.url),
+      ["--serve", "--memo", String(memo), "--workers", String(arg("workers", 1))],
+      {
+        env: { ...process.env, SINK_URL: sinkUrl },
+        execArgv: [
+          "--import",
+          "tsx",
+          ...(semi > 0 ? [`--max-semi-space-size=${semi}`] : []),
+          ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+        ],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       child.once("message", (m) => resolve((m as { url: string }).url));
       child.once("exit", (code) => reject(new Error(`load: server exited with ${code}`)));
@@ -144,8 +179,12 @@ async function main(): Promise<void> {
   };
   log(`load: starting servers on ${CORPORA.join(" + ")} (the first run builds the index cache, ~60 s)…`);
   // Without the answer memo (every request reaches the core) and with it (the default in HTTP mode).
-  const core = await serve(0);
-  const memo = await serve(5000);
+  // --servers memo|no-memo|both, --only healthz,ask,… pick a subset (profiling, quick checks).
+  const which = textArg("servers") ?? "both";
+  const only = textArg("only")?.split(",");
+  const core = which === "memo" ? null : await serve(0);
+  const memo = which === "no-memo" ? null : await serve(5000);
+  await new Promise((r) => setTimeout(r, arg("settle", 3) * 1000));
 
   const signer = createSigner(SEED);
   let seq = 0;
@@ -165,7 +204,33 @@ async function main(): Promise<void> {
       data,
     });
   };
+  // Distinct questions, one per request: built from the corpora's article titles (read at run time,
+  // shuffled with a fixed seed), so neither the answer memo nor a warm term cache can make them easy.
+  const titles = [
+    ...new Set(
+      (await Promise.all(CORPORA.map((d) => loadKnowledge(d)))).flatMap((k) =>
+        k.articles.map((a) => a.title),
+      ),
+    ),
+  ];
+  let state = 42;
+  for (let i = titles.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    const j = state % (i + 1);
+    [titles[i], titles[j]] = [titles[j]!, titles[i]!];
+  }
+  const TEMPLATES = [(t: string) => `What happened: ${t}?`, (t: string) => t, (t: string) => `Why ${t}?`];
+  const distinct = (i: number) => TEMPLATES[i % TEMPLATES.length]!(titles[i % titles.length]!);
+  log(`load: ${titles.length} distinct article titles for distinct questions`);
+
   const makers: Record<string, (i: number) => string> = {
+    "ask distinct": (i) =>
+      interaction(2, {
+        id: "1",
+        name: "ask",
+        type: 1,
+        options: [{ name: "question", type: 3, value: distinct(i) }],
+      }),
     ask: (i) =>
       interaction(2, {
         id: "1",
@@ -192,6 +257,7 @@ async function main(): Promise<void> {
   };
 
   const rows: Record<string, unknown>[] = [];
+  let sequence = 0;
   let failed = false;
   const run = async (server: string, url: string, name: string, expectType: number | null, warm = 0) => {
     const types: Counts = {};
@@ -199,9 +265,10 @@ async function main(): Promise<void> {
     let n = 0;
     const make = makers[name];
     // Signed before the run (each unique; valid for 5 minutes), so the client's CPU goes to sending.
+    // `sequence` runs on across runs: a measured run never repeats its warm-up's distinct questions.
     const presigned = make
-      ? Array.from({ length: amount + connections * 4 }, (_, i) => {
-          const body = make(i);
+      ? Array.from({ length: amount + connections * 4 }, () => {
+          const body = make(sequence++);
           return { body, headers: signer.headers(body) };
         })
       : [];
@@ -243,6 +310,7 @@ async function main(): Promise<void> {
     if (errors > 0) failed = true;
     const row = {
       server,
+      workers: arg("workers", 1),
       scenario: name,
       requests: result.requests.total,
       errors,
@@ -261,23 +329,28 @@ async function main(): Promise<void> {
     log(`load: ${name}: ${JSON.stringify(row)}`);
   };
 
-  for (const [label, { url }] of [
+  for (const [label, server] of [
     ["no memo", core],
     ["memo", memo],
   ] as const) {
+    if (!server) continue;
     // Each scenario: a warm-up (JIT; fills the memo where there is one), then the measured run.
     for (const [name, type] of [
       ["healthz", null],
+      ["ask distinct", 4],
       ["ask", 4],
       ["autocomplete who", 8],
       ["autocomplete summary", 8],
     ] as const) {
-      await run(label, url, name, type, warmup);
-      await run(label, url, name, type);
+      if (only && !only.includes(name)) continue;
+      await run(label, server.url, name, type, warmup);
+      await run(label, server.url, name, type);
     }
   }
-  const metrics = await (await fetch(`${memo.url}/metrics`)).text();
-  for (const { child } of [core, memo]) {
+  const metrics = await (await fetch(`${(memo ?? core)?.url}/metrics`)).text();
+  for (const server of [core, memo]) {
+    if (!server) continue;
+    const { child } = server;
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
   }
