@@ -195,7 +195,9 @@ export class Newsdesk {
     return { index: this.index.toJSON(), entities: this.entities.toJSON() };
   }
 
-  private visibleIds(guild: string | null | undefined): (id: string) => boolean {
+  /** Which article ids a server may see; undefined (no filtering to do) while every article is shared. */
+  private visibleIds(guild: string | null | undefined): ((id: string) => boolean) | undefined {
+    if (!this.hasPrivateArticles()) return undefined;
     const visible = visibleTo(guild);
     return (id) => {
       const a = this.byId.get(id);
@@ -203,18 +205,23 @@ export class Newsdesk {
     };
   }
 
+  private visibleOption(guild: string | null | undefined): { visible?: (id: string) => boolean } {
+    const visible = this.visibleIds(guild);
+    return visible ? { visible } : {};
+  }
+
   /** What the articles say about a person (or organisation, place, group), from any alias, typos allowed. */
   who(name: string, options: { limit?: number; offset?: number } & ScopeOptions = {}): WhoAnswer {
     return who(this.entities, this.byId, name, {
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.offset !== undefined ? { offset: options.offset } : {}),
-      visible: this.visibleIds(options.guild),
+      ...this.visibleOption(options.guild),
     });
   }
 
   /** Autocomplete for names: up to 25, most mentioned first, labels ≤ 100 characters. */
   suggestEntities(prefix: string, options: ScopeOptions = {}): Suggestion[] {
-    return this.entities.suggest(prefix, { limit: MAX_CHOICES, visible: this.visibleIds(options.guild) });
+    return this.entities.suggest(prefix, { limit: MAX_CHOICES, ...this.visibleOption(options.guild) });
   }
 
   /** Autocomplete for articles: titles containing `prefix` (all when empty), newest first. */
