@@ -12,6 +12,7 @@
  */
 import MiniSearch, { type SearchResult } from "minisearch";
 import { normalizeTerm, tokenize } from "./normalize.ts";
+import { questionContent } from "./rank.ts";
 import type { Article } from "./types.ts";
 
 /** Tuning knobs of the ranking; defaults were chosen on XQuAD (see bench/eval.ts). */
@@ -403,10 +404,10 @@ export class NewsIndex {
     return this.sentenceCount;
   }
 
-  /** The index terms of a query (stop words dropped, duplicates removed). */
+  /** The index terms of a query (stop words and question-form words dropped, duplicates removed). */
   queryTerms(query: string): string[] {
     const out = new Set<string>();
-    for (const token of tokenize(query)) {
+    for (const token of tokenize(questionContent(query))) {
       for (const term of normalizeTerm(token.word)) out.add(term);
     }
     return [...out];
