@@ -20,7 +20,7 @@ import { FEATURES, RERANK_DEPTH, rerankFeatures, rerankScore } from "../src/core
 import { type EvalSet, isAnswer, loadSquad, type Metrics, score } from "./eval.ts";
 
 /** One question's candidates: feature rows and whether each holds the answer. */
-interface Sample {
+export interface Sample {
   readonly group: string;
   readonly features: number[][];
   readonly labels: boolean[];
@@ -45,7 +45,7 @@ export function samplesOf(set: EvalSet): Sample[] {
 }
 
 /** Rank (1-based) of the first answer once the candidates are ordered by `weights`; null when none. */
-function rankWith(sample: Sample, weights: readonly number[] | null): number | null {
+export function rankWith(sample: Sample, weights: readonly number[] | null): number | null {
   const order = sample.features.map((_, i) => i);
   if (weights) {
     const model = sample.features.map((f) => rerankScore(f, weights));

@@ -9,7 +9,7 @@
  * dozen microseconds per question whatever the size of the knowledge.
  */
 import { ANAPHOR, type Hit, type NewsIndex } from "./index.ts";
-import { foldText, STOP_WORDS, tokenize } from "./normalize.ts";
+import { foldText, lemmaOf, STOP_WORDS, tokenize } from "./normalize.ts";
 import { questionContent } from "./rank.ts";
 import { RERANK_WEIGHTS } from "./rerank-weights.ts";
 
@@ -31,7 +31,7 @@ export const FEATURES = [
   "cue", // question-cue boost
   "articleScore", // its article's stage-1 score over the best article's
   "bigrams", // share of the question's adjacent term pairs that stand close together in it
-  "exact", // idf-weighted share of the question's words it has exactly as written
+  "exact", // idf-weighted share of the question's words it has as written, up to inflection (lemmaOf)
   "logLength", // log(1 + its index terms)
   "first", // first sentence of its paragraph
   "anaphoric", // opens with a pronoun pointing back
@@ -76,9 +76,9 @@ function viewOf(index: NewsIndex, queryTerms: readonly string[], question: strin
       if (seenWh && afterWh === null) afterWh = terms[terms.length - 1]!;
       last = terms[terms.length - 1]!;
     }
-    if (STOP_WORDS.has(w) || w.length < 2 || words.some((x) => x.word === w)) continue;
+    if (STOP_WORDS.has(w) || w.length < 2 || words.some((x) => x.word === lemmaOf(w))) continue;
     // A written word weighs as its rarest index term does.
-    words.push({ word: w, idf: Math.max(0.1, ...terms.map((t) => idf.get(t) ?? 0)) });
+    words.push({ word: lemmaOf(w), idf: Math.max(0.1, ...terms.map((t) => idf.get(t) ?? 0)) });
   }
   return { terms: queryTerms, idf, words, afterWh, last };
 }
@@ -122,7 +122,7 @@ export function rerankFeatures(
       if (pa && pb && pa.some((i) => pb.some((j) => Math.abs(i - j) <= 2))) close++;
     }
 
-    const folded = new Set(tokenize(text).map((t) => foldText(t.word)));
+    const folded = new Set(tokenize(text).map((t) => lemmaOf(t.word)));
     let exactMass = 0;
     for (const w of q.words) if (folded.has(w.word)) exactMass += w.idf;
 
