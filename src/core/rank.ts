@@ -5,13 +5,14 @@
  * gets a small boost.
  */
 
-export type Cue = "person" | "date" | "place" | "number";
+export type Cue = "person" | "date" | "place" | "number" | "reason";
 
 const CUE_PATTERNS: readonly [RegExp, Cue][] = [
   [/\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (percentage|number|amount)\b/i, "number"],
   [/\bwhen\b|\bwhat (year|date|day|month|time|century|decade)\b|\bwhich year\b/i, "date"],
   [/\bwhere\b|\bwhat (country|city|place|region|state)\b|\bwhich (country|city|state)\b/i, "place"],
   [/\bwho(m|se)?\b|\bwhat (person|name)\b/i, "person"],
+  [/\bwhy\b/i, "reason"],
 ];
 
 /** The cues of a question; empty when its form says nothing about the answer. */
@@ -29,7 +30,16 @@ const NUMBER =
 const PLACE = /\b(?:in|at|to|from|near)\s+(?:the\s+)?([A-Z][\p{L}-]+)/gu;
 const PERSON = /\b[A-Z][\p{Ll}]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\p{Ll}'’-]+)+/gu;
 
-const CUE_TESTS: Record<Cue, RegExp> = { date: DATE, number: NUMBER, place: PLACE, person: PERSON };
+const REASON =
+  /\b(?:because|due to|since|as a result|in order to|so that|so as to|owing to|thanks to|led to|caused by|result of|reason)\b/gi;
+
+const CUE_TESTS: Record<Cue, RegExp> = {
+  date: DATE,
+  number: NUMBER,
+  place: PLACE,
+  person: PERSON,
+  reason: REASON,
+};
 
 /**
  * The boost (a fraction of the score) a sentence earns by having what the question asks for:

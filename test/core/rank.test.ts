@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ask } from "../../src/core/answer.ts";
 import { parseArticle } from "../../src/core/articles.ts";
 import { NewsIndex } from "../../src/core/index.ts";
-import { questionContent } from "../../src/core/rank.ts";
+import { cueBoost, questionContent, questionCues } from "../../src/core/rank.ts";
 
 const blanked = (q: string) => questionContent(q).replace(/\s+/g, " ").trim();
 
@@ -42,5 +42,22 @@ describe("question-form words", () => {
     expect(index.queryTerms("Name one of the causes of immunodeficiency.")).not.toContain("name");
     const [first] = ask(index, "Name one of the causes of immunodeficiency.").results;
     expect(first?.text).toMatch(/^Immunodeficiency can result/);
+  });
+});
+
+describe("question cues", () => {
+  it("GIVEN a why-question WHEN its cues are read THEN it asks for a reason, and a sentence giving one is boosted", () => {
+    const question = "Why did the shipyard close?";
+    expect(questionCues(question)).toEqual(["reason"]);
+    expect(cueBoost(["reason"], "The shipyard closed because orders dried up.", question)).toBeGreaterThan(0);
+    expect(cueBoost(["reason"], "The shipyard closed in March.", question)).toBe(0);
+  });
+
+  it("GIVEN who, when, where and how-many questions WHEN their cues are read THEN each asks for its kind", () => {
+    expect(questionCues("Who opened the dock?")).toEqual(["person"]);
+    expect(questionCues("When did the dock open?")).toEqual(["date"]);
+    expect(questionCues("Where is the dock?")).toEqual(["place"]);
+    expect(questionCues("How many ferries were built?")).toEqual(["number"]);
+    expect(questionCues("What does the yard build?")).toEqual([]);
   });
 });
