@@ -31,13 +31,13 @@ export interface Metrics {
   mrr10: number;
 }
 
-interface Question {
+export interface Question {
   text: string;
   article: string;
   spans: [number, number][];
 }
 
-interface EvalSet {
+export interface EvalSet {
   articles: Article[];
   /** Character range of each sentence in its paragraph, by article id. */
   ranges: Map<string, [number, number][]>;
@@ -100,14 +100,14 @@ function findNext(context: string, next: string, from: number): number {
   return at < 0 ? context.length : at;
 }
 
-function isAnswer(set: EvalSet, q: Question, article: string, sentence: number): boolean {
+export function isAnswer(set: EvalSet, q: Question, article: string, sentence: number): boolean {
   if (article !== q.article) return false;
   const range = set.ranges.get(article)?.[sentence];
   if (!range) return false;
   return q.spans.some(([s, e]) => s < range[1] && e > range[0]);
 }
 
-function score(ranks: (number | null)[]): Metrics {
+export function score(ranks: (number | null)[]): Metrics {
   const n = ranks.length;
   const at = (k: number) => ranks.filter((r) => r !== null && r <= k).length / n;
   const mrr = ranks.reduce<number>((sum, r) => sum + (r !== null && r <= 10 ? 1 / r : 0), 0) / n;

@@ -1,11 +1,12 @@
 /**
  * `ask`: from a question to an Answer made only of sentences from the articles, each cited.
  */
-import type { Hit, NewsIndex, RankingOptions } from "./index.ts";
+import type { NewsIndex, RankingOptions, SearchOutcome } from "./index.ts";
 import { defaultRanking } from "./index.ts";
 import { normalizeTerm, tokenize } from "./normalize.ts";
 import { passageOf } from "./passage.ts";
 import { cueBoost, questionCues } from "./rank.ts";
+import { type Candidate, RERANK_DEPTH, rerank } from "./rerank.ts";
 import type { Answer, Article } from "./types.ts";
 
 /** Longest question accepted, in characters. */
@@ -47,6 +48,52 @@ export function validateQuestion(query: string): string | null {
 }
 
 /**
+ * The `wanted` best distinct sentences for a question, by plain score times the question-cue boost,
+ * before re-ranking. Hits covering less than `minCoverage` of the question are left out.
+ */
+export function candidates(
+  index: NewsIndex,
+  query: string,
+  outcome: SearchOutcome,
+  options: AskOptions,
+  wanted: number,
+): Candidate[] {
+  const minCoverage = options.ranking?.minCoverage ?? defaultRanking.minCoverage;
+  const cueWeight = options.ranking?.cueWeight ?? defaultRanking.cueWeight;
+  const cues = questionCues(query);
+  const eligible = outcome.hits.filter((h) => h.coverage >= minCoverage); // best plain score first
+
+  /** Cue-boosted ranking of the hits whose plain score is at least `floor`, one per distinct sentence. */
+  const rank = (floor: number): { unique: Candidate[]; complete: boolean } => {
+    const considered = eligible.filter((h) => h.score >= floor);
+    const ranked = considered
+      .map((h) => {
+        const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
+        const cue = cueBoost(cues, text, query, cueWeight);
+        return { ...h, cue, score: h.score * (1 + cue) };
+      })
+      .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
+    // The same sentence may stand in several articles (wire copy): quote it once.
+    const seen = new Set<string>();
+    const unique: Candidate[] = [];
+    for (const h of ranked) {
+      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      unique.push(h);
+      if (unique.length >= wanted) break;
+    }
+    return { unique, complete: unique.length >= wanted || considered.length === eligible.length };
+  };
+  // A boost multiplies a score by at most `maxBoost`, so a hit whose plain score is below the
+  // `wanted`-th best divided by it can never reach the page: skip checking cues on the long tail.
+  const maxBoost = 1 + cueWeight * cues.length;
+  const kth = eligible[wanted - 1];
+  const first = rank(cues.length > 0 && kth ? kth.score / maxBoost : Number.NEGATIVE_INFINITY);
+  return first.complete ? first.unique : rank(Number.NEGATIVE_INFINITY).unique;
+}
+
+/**
  * Answers a question with the best-matching sentences of the knowledge, verbatim and cited.
  *
  * @example
@@ -67,39 +114,9 @@ export function ask(index: NewsIndex, question: string, options: AskOptions = {}
   if (outcome.queryTerms.length === 0) {
     return invalid(query, "That question has only very common words; try a name or a topic.");
   }
-  const minCoverage = options.ranking?.minCoverage ?? defaultRanking.minCoverage;
-  const cueWeight = options.ranking?.cueWeight ?? defaultRanking.cueWeight;
-  const cues = questionCues(query);
-  const eligible = outcome.hits.filter((h) => h.coverage >= minCoverage); // best plain score first
-  const wanted = offset + limit;
-
-  /** Cue-boosted ranking of the hits whose plain score is at least `floor`, one per distinct sentence. */
-  const rank = (floor: number): { unique: Hit[]; complete: boolean } => {
-    const considered = eligible.filter((h) => h.score >= floor);
-    const ranked = considered
-      .map((h) => {
-        const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
-        return { ...h, score: h.score * (1 + cueBoost(cues, text, query, cueWeight)) };
-      })
-      .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
-    // The same sentence may stand in several articles (wire copy): quote it once.
-    const seen = new Set<string>();
-    const unique: Hit[] = [];
-    for (const h of ranked) {
-      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
-      if (seen.has(text)) continue;
-      seen.add(text);
-      unique.push(h);
-      if (unique.length >= wanted) break;
-    }
-    return { unique, complete: unique.length >= wanted || considered.length === eligible.length };
-  };
-  // A boost multiplies a score by at most `maxBoost`, so a hit whose plain score is below the
-  // `wanted`-th best divided by it can never reach the page: skip checking cues on the long tail.
-  const maxBoost = 1 + cueWeight * cues.length;
-  const kth = eligible[wanted - 1];
-  let { unique, complete } = rank(cues.length > 0 && kth ? kth.score / maxBoost : Number.NEGATIVE_INFINITY);
-  if (!complete) ({ unique } = rank(Number.NEGATIVE_INFINITY));
+  const unique = candidates(index, query, outcome, options, Math.max(offset + limit, RERANK_DEPTH));
+  const ranked =
+    options.ranking?.rerank === false ? unique : rerank(index, query, outcome.queryTerms, unique);
 
   if (unique.length === 0) {
     const suggestions = index.suggest(query);
@@ -114,7 +131,7 @@ export function ask(index: NewsIndex, question: string, options: AskOptions = {}
       results: [],
     };
   }
-  const results = unique.slice(offset, offset + limit).map((h) => {
+  const results = ranked.slice(offset, offset + limit).map((h) => {
     const article = index.slotArticle(h.article);
     const words = matchedWords(article.sentences[h.sentence]!.text, outcome.matchedTerms);
     return passageOf(article, h.sentence, h.score, words);

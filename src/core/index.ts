@@ -12,6 +12,7 @@
  */
 import MiniSearch from "minisearch";
 import { normalizeTerm, tokenize } from "./normalize.ts";
+import { questionContent } from "./rank.ts";
 import type { Article } from "./types.ts";
 
 /** Tuning knobs of the ranking; defaults were chosen on XQuAD (see bench/eval.ts). */
@@ -40,6 +41,8 @@ export interface RankingOptions {
   readonly minCoverage: number;
   /** Boost (a fraction of the score) for a sentence that has what the question asks for. */
   readonly cueWeight: number;
+  /** Whether the learned re-ranker (rerank.ts) reorders the best candidates. */
+  readonly rerank: boolean;
   readonly k1: number;
   readonly b: number;
   /** BM25 parameters of stage 1 (MiniSearch over whole articles). */
@@ -59,6 +62,7 @@ export const defaultRanking: RankingOptions = Object.freeze({
   coverageWeight: 1,
   minCoverage: 0.2,
   cueWeight: 0.15,
+  rerank: true,
   k1: 0.4,
   b: 0,
   articleBm25: { k: 1.2, b: 0.7, d: 0.5 },
@@ -71,6 +75,12 @@ export interface Hit {
   readonly score: number;
   /** Share of the question's weight this sentence and its surroundings cover (0..1). */
   readonly coverage: number;
+  /** Share of the question's weight the sentence's own words cover (0..1). */
+  readonly ownCoverage: number;
+  /** The sentence's own BM25 score (before neighbours, title and article). */
+  readonly own: number;
+  /** Its article's stage-1 score relative to the best article's (0..1). */
+  readonly articleScore: number;
 }
 
 export interface SearchOutcome {
@@ -111,7 +121,7 @@ export interface SerializedIndex {
 const INDEX_VERSION = 2;
 
 /** A sentence that opens by pointing back at the previous one. */
-const ANAPHOR =
+export const ANAPHOR =
   /^["“']?(?:he|she|it|they|this|these|those|that|his|her|its|their|there|such|both|most of them|some of them|all of them|the (?:latter|former|move|decision|deal|company|group))\b/i;
 
 const splitSpaces = (text: string): string[] => (text.length === 0 ? [] : text.split(" "));
@@ -431,13 +441,28 @@ export class NewsIndex {
     return this.sentenceCount;
   }
 
-  /** The index terms of a query (stop words dropped, duplicates removed). */
+  /** The index terms of a query (stop words and question-form words dropped, duplicates removed). */
   queryTerms(query: string): string[] {
     const out = new Set<string>();
-    for (const token of tokenize(query)) {
+    for (const token of tokenize(questionContent(query))) {
       for (const term of normalizeTerm(token.word)) out.add(term);
     }
     return [...out];
+  }
+
+  /** The inverse sentence frequency of an index term (that of a term seen nowhere for an unknown one). */
+  termIdf(term: string): number {
+    const id = this.vocab.get(term);
+    return id === undefined ? Math.log(1 + this.sentenceCount) : this.idf(id);
+  }
+
+  /** The index terms of sentence `sentence` (0-based) of the article in slot `slot`, in order. */
+  sentenceTerms(slot: number, sentence: number): string[] {
+    const s = this.slots[slot];
+    if (!s) throw new Error(`index: no article in slot ${slot}`);
+    const out: string[] = [];
+    for (let i = s.offsets[sentence]!; i < s.offsets[sentence + 1]!; i++) out.push(this.terms[s.terms[i]!]!);
+    return out;
   }
 
   private idf(id: number): number {
@@ -529,10 +554,12 @@ export class NewsIndex {
         let around = 0;
         const covered = new Set<string>();
         for (let k = 0; k < termIds.length; k++) {
-          if (ownTf[k]! > 0) {
-            covered.add(termSource[k]!);
-            continue;
-          }
+          if (ownTf[k]! > 0) covered.add(termSource[k]!);
+        }
+        let ownMass = 0;
+        for (const c of covered) ownMass += sourceMass.get(c) ?? 0;
+        for (let k = 0; k < termIds.length; k++) {
+          if (ownTf[k]! > 0) continue;
           if (prev?.[k]) {
             around += (anaphoric ? r.anaphorWeight : r.neighbourWeight) * termIdf[k]!;
             covered.add(termSource[k]!);
@@ -555,6 +582,9 @@ export class NewsIndex {
           sentence: s,
           score: (own + around + articleBoost) * (1 + r.coverageWeight * coverage),
           coverage,
+          ownCoverage: totalMass > 0 ? ownMass / totalMass : 0,
+          own,
+          articleScore: articleHit.score / top,
         });
       }
     }

@@ -52,6 +52,24 @@ function stemWord(word: string): string {
   return stem;
 }
 
+const lemmaCache = new Map<string, string>();
+
+/**
+ * The dictionary form of a word (folded; plural, verb and comparative endings undone, no stemming):
+ * `builds` and `build`, `oldest` and `old` meet, while `general` and `generally` stay apart.
+ *
+ * @example lemmaOf("Ferries") // "ferry"
+ */
+export function lemmaOf(word: string): string {
+  const w = foldText(word);
+  let lemma = lemmaCache.get(w);
+  if (lemma === undefined) {
+    lemma = /^\p{N}/u.test(w) ? w : lemmatizer.noun(lemmatizer.verb(lemmatizer.adjective(w)));
+    if (lemmaCache.size < 200_000) lemmaCache.set(w, lemma);
+  }
+  return lemma;
+}
+
 /**
  * Turns one word into the terms it is indexed under (none for a stop word).
  * `Al-Sharaa's` gives `al`, `sharaa` and `alsharaa`, so `al sharaa`, `Al-Sharaa` and `alsharaa` meet.

@@ -5,13 +5,14 @@
  * gets a small boost.
  */
 
-export type Cue = "person" | "date" | "place" | "number";
+export type Cue = "person" | "date" | "place" | "number" | "reason";
 
 const CUE_PATTERNS: readonly [RegExp, Cue][] = [
   [/\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (percentage|number|amount)\b/i, "number"],
   [/\bwhen\b|\bwhat (year|date|day|month|time|century|decade)\b|\bwhich year\b/i, "date"],
   [/\bwhere\b|\bwhat (country|city|place|region|state)\b|\bwhich (country|city|state)\b/i, "place"],
   [/\bwho(m|se)?\b|\bwhat (person|name)\b/i, "person"],
+  [/\bwhy\b/i, "reason"],
 ];
 
 /** The cues of a question; empty when its form says nothing about the answer. */
@@ -29,7 +30,16 @@ const NUMBER =
 const PLACE = /\b(?:in|at|to|from|near)\s+(?:the\s+)?([A-Z][\p{L}-]+)/gu;
 const PERSON = /\b[A-Z][\p{Ll}]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][\p{Ll}'’-]+)+/gu;
 
-const CUE_TESTS: Record<Cue, RegExp> = { date: DATE, number: NUMBER, place: PLACE, person: PERSON };
+const REASON =
+  /\b(?:because|due to|since|as a result|in order to|so that|so as to|owing to|thanks to|led to|caused by|result of|reason)\b/gi;
+
+const CUE_TESTS: Record<Cue, RegExp> = {
+  date: DATE,
+  number: NUMBER,
+  place: PLACE,
+  person: PERSON,
+  reason: REASON,
+};
 
 /**
  * The boost (a fraction of the score) a sentence earns by having what the question asks for:
@@ -48,4 +58,35 @@ export function cueBoost(cues: readonly Cue[], sentence: string, question: strin
     }
   }
   return boost;
+}
+
+/**
+ * Words that only give a question its form ("Name one of…", "What is the name of…", "What type of…",
+ * "What is another term for…", "an example of…"): they say how the answer is asked for, not what it is
+ * about, so matching them in a sentence is noise. Each pattern's first group is the form word.
+ */
+export const QUESTION_FORMS: readonly RegExp[] = [
+  /^\W*(?:please\s+)?(name|list|give)\s+(?:one|an?|two|three|four|five|some|any|all|the|several)\b/i,
+  /\b(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+|its\s+|his\s+|her\s+|their\s+)?(?:(?:first|last|full|official|other|another|common|technical|formal|usual|proper|original)\s+)?(names?|terms?|words?)\s+(?:of|for|given|used)\b/i,
+  /\b(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(?:other|another)\s+(names?|terms?|words?)\b/i,
+  /\b(?:what|which)\s+(?:other\s+)?(types?|kinds?|sorts?|forms?)\s+of\b/i,
+  /\b(?:the|a|an)\s+(?:last|first|full)?\s*(names?)\s+of\b/i,
+  /\b(?:is|are|was|were|of|give|name)\s+(?:an?\s+|one\s+)?(examples?)\s+of\b/i,
+];
+
+/**
+ * The question with its form words (see QUESTION_FORMS) blanked out, same length, so that only
+ * the words about its subject are searched for.
+ *
+ * @example questionContent("Name one of the causes of immunodeficiency.") // "     one of the causes of immunodeficiency."
+ */
+export function questionContent(question: string): string {
+  let out = question;
+  for (const re of QUESTION_FORMS) {
+    const m = re.exec(out);
+    if (!m || m[1] === undefined) continue;
+    const at = m.index + m[0].indexOf(m[1]);
+    out = out.slice(0, at) + " ".repeat(m[1].length) + out.slice(at + m[1].length);
+  }
+  return out;
 }
