@@ -174,16 +174,6 @@ interface Slot {
   readonly title: Uint32Array;
 }
 
-/** For each of `termIds`, whether it occurs in `store[start..end)`. */
-function presence(store: Uint32Array, start: number, end: number, termIds: readonly number[]): Uint8Array {
-  const mask = new Uint8Array(termIds.length);
-  for (let i = start; i < end; i++) {
-    const k = termIds.indexOf(store[i]!);
-    if (k >= 0) mask[k] = 1;
-  }
-  return mask;
-}
-
 /** Levenshtein distance, bounded: returns max + 1 as soon as it is exceeded. */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
@@ -232,6 +222,8 @@ export class NewsIndex {
   /** Per-slot score sums and matched-term counts while combining terms (all zero between searches). */
   private sums = new Float64Array(0);
   private counts = new Uint8Array(0);
+  /** Stage 2: the query-term number of each index term while a search runs (-1 otherwise). */
+  private termSlot = new Int32Array(0);
 
   private constructor(miniSearch: MiniSearch<ArticleDoc>) {
     this.miniSearch = miniSearch;
@@ -516,77 +508,102 @@ export class NewsIndex {
     const termSource = termIds.map((id) => weights.get(id)!.source);
     const hits: Hit[] = [];
     const top = articleHits[0]!.score;
-    const ownTf = new Float64Array(termIds.length);
+    const K = termIds.length;
+    // Query term k of each index term (-1 for the rest), and the source word each query term stands for.
+    if (this.termSlot.length < this.terms.length) {
+      this.termSlot = new Int32Array(this.terms.length * 2).fill(-1);
+    }
+    const termSlot = this.termSlot;
+    termIds.forEach((id, k) => {
+      termSlot[id] = k;
+    });
+    const sources = [...sourceMass.keys()];
+    const sourceOf = termSource.map((t) => sources.indexOf(t));
+    const massOf = sources.map((t) => sourceMass.get(t)!);
+    const coveredFlag = new Uint8Array(sources.length);
+    const coveredOrder: number[] = [];
+    const cover = (j: number) => {
+      if (coveredFlag[j] === 0) {
+        coveredFlag[j] = 1;
+        coveredOrder.push(j);
+      }
+    };
 
     const avgLength = this.sentenceCount > 0 ? this.termTotal / this.sentenceCount : 1;
-    for (const articleHit of articleHits.slice(0, r.candidates)) {
-      const a = articleHit.id as number;
-      const slot = this.slots[a]!;
-      const articleBoost = r.articleWeight * (articleHit.score / top);
-      const n = slot.article.sentences.length;
-      const titleMatch = presence(slot.title, 0, slot.title.length, termIds);
-      const masks: Uint8Array[] = [];
-      const spread = new Float64Array(termIds.length);
-      for (let s = 0; s < n; s++) {
-        const mask = presence(slot.terms, slot.offsets[s]!, slot.offsets[s + 1]!, termIds);
-        masks.push(mask);
-        for (let k = 0; k < termIds.length; k++) spread[k]! += mask[k]!;
+    try {
+      for (const articleHit of articleHits.slice(0, r.candidates)) {
+        const a = articleHit.id as number;
+        const slot = this.slots[a]!;
+        const articleBoost = r.articleWeight * (articleHit.score / top);
+        const n = slot.article.sentences.length;
+        const titleMatch = new Uint8Array(K);
+        for (let i = 0; i < slot.title.length; i++) {
+          const k = termSlot[slot.title[i]!]!;
+          if (k >= 0) titleMatch[k] = 1;
+        }
+        // One pass over the article: each sentence's counts of each query term (row s, column k).
+        const tfs = new Uint32Array(n * K);
+        const spread = new Float64Array(K);
+        for (let s = 0; s < n; s++) {
+          const row = s * K;
+          for (let i = slot.offsets[s]!; i < slot.offsets[s + 1]!; i++) {
+            const k = termSlot[slot.terms[i]!]!;
+            if (k >= 0 && tfs[row + k]!++ === 0) spread[k]!++;
+          }
+        }
+        const localIdf = termIdf.map((idf, k) => idf * (1 - (r.topicDiscount * spread[k]!) / n));
+        for (let s = 0; s < n; s++) {
+          const row = s * K;
+          let own = 0;
+          for (let k = 0; k < K; k++) {
+            const tf = tfs[row + k]!;
+            if (tf > 0) {
+              const len = slot.offsets[s + 1]! - slot.offsets[s]!;
+              own += (localIdf[k]! * (tf * (r.k1 + 1))) / (tf + r.k1 * (1 - r.b + (r.b * len) / avgLength));
+            }
+          }
+          if (own === 0) continue; // none of the question's words: not a candidate
+          const prev = s > 0 ? row - K : -1;
+          const next = s + 1 < n ? row + K : -1;
+          let anaphoric: boolean | undefined;
+          let around = 0;
+          for (const j of coveredOrder) coveredFlag[j] = 0;
+          coveredOrder.length = 0;
+          for (let k = 0; k < K; k++) if (tfs[row + k]! > 0) cover(sourceOf[k]!);
+          let ownMass = 0;
+          for (const j of coveredOrder) ownMass += massOf[j]!;
+          for (let k = 0; k < K; k++) {
+            if (tfs[row + k]! > 0) continue;
+            if (prev >= 0 && tfs[prev + k]! > 0) {
+              anaphoric ??= ANAPHOR.test(slot.article.sentences[s]!.text);
+              around += (anaphoric ? r.anaphorWeight : r.neighbourWeight) * termIdf[k]!;
+              cover(sourceOf[k]!);
+            }
+            if (next >= 0 && tfs[next + k]! > 0) {
+              around += r.neighbourWeight * termIdf[k]!;
+              cover(sourceOf[k]!);
+            }
+            if (titleMatch[k]) {
+              around += r.titleWeight * termIdf[k]!;
+              cover(sourceOf[k]!);
+            }
+          }
+          let coveredMass = 0;
+          for (const j of coveredOrder) coveredMass += massOf[j]!;
+          const coverage = totalMass > 0 ? coveredMass / totalMass : 0;
+          hits.push({
+            article: a,
+            sentence: s,
+            score: (own + around + articleBoost) * (1 + r.coverageWeight * coverage),
+            coverage,
+            ownCoverage: totalMass > 0 ? ownMass / totalMass : 0,
+            own,
+            articleScore: articleHit.score / top,
+          });
+        }
       }
-      const localIdf = termIdf.map((idf, k) => idf * (1 - (r.topicDiscount * spread[k]!) / n));
-      for (let s = 0; s < n; s++) {
-        const start = slot.offsets[s]!;
-        const end = slot.offsets[s + 1]!;
-        ownTf.fill(0);
-        for (let i = start; i < end; i++) {
-          const k = termIds.indexOf(slot.terms[i]!);
-          if (k >= 0) ownTf[k]!++;
-        }
-        const len = end - start;
-        let own = 0;
-        for (let k = 0; k < termIds.length; k++) {
-          const tf = ownTf[k]!;
-          if (tf > 0)
-            own += (localIdf[k]! * (tf * (r.k1 + 1))) / (tf + r.k1 * (1 - r.b + (r.b * len) / avgLength));
-        }
-        const prev = s > 0 ? masks[s - 1]! : undefined;
-        const next = s + 1 < n ? masks[s + 1]! : undefined;
-        const anaphoric = ANAPHOR.test(slot.article.sentences[s]!.text);
-        let around = 0;
-        const covered = new Set<string>();
-        for (let k = 0; k < termIds.length; k++) {
-          if (ownTf[k]! > 0) covered.add(termSource[k]!);
-        }
-        let ownMass = 0;
-        for (const c of covered) ownMass += sourceMass.get(c) ?? 0;
-        for (let k = 0; k < termIds.length; k++) {
-          if (ownTf[k]! > 0) continue;
-          if (prev?.[k]) {
-            around += (anaphoric ? r.anaphorWeight : r.neighbourWeight) * termIdf[k]!;
-            covered.add(termSource[k]!);
-          }
-          if (next?.[k]) {
-            around += r.neighbourWeight * termIdf[k]!;
-            covered.add(termSource[k]!);
-          }
-          if (titleMatch[k]) {
-            around += r.titleWeight * termIdf[k]!;
-            covered.add(termSource[k]!);
-          }
-        }
-        if (own === 0) continue;
-        let coveredMass = 0;
-        for (const c of covered) coveredMass += sourceMass.get(c) ?? 0;
-        const coverage = totalMass > 0 ? coveredMass / totalMass : 0;
-        hits.push({
-          article: a,
-          sentence: s,
-          score: (own + around + articleBoost) * (1 + r.coverageWeight * coverage),
-          coverage,
-          ownCoverage: totalMass > 0 ? ownMass / totalMass : 0,
-          own,
-          articleScore: articleHit.score / top,
-        });
-      }
+    } finally {
+      for (const id of termIds) termSlot[id] = -1;
     }
     hits.sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
     const matchedTerms = new Set(termIds.map((id) => this.terms[id]!));
