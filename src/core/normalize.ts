@@ -61,11 +61,13 @@ const lemmaCache = new Map<string, string>();
  * @example lemmaOf("Ferries") // "ferry"
  */
 export function lemmaOf(word: string): string {
-  const w = foldText(word);
-  let lemma = lemmaCache.get(w);
+  // Keyed by the word as written: re-ranking asks for every word of ten sentences per question, and
+  // folding (NFD, accents, quotes) costs more than the look-up.
+  let lemma = lemmaCache.get(word);
   if (lemma === undefined) {
+    const w = foldText(word);
     lemma = /^\p{N}/u.test(w) ? w : lemmatizer.noun(lemmatizer.verb(lemmatizer.adjective(w)));
-    if (lemmaCache.size < 200_000) lemmaCache.set(w, lemma);
+    if (lemmaCache.size < 200_000) lemmaCache.set(word, lemma);
   }
   return lemma;
 }
