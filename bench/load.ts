@@ -13,7 +13,8 @@
  *
  *   npm run bench:load [-- --amount 5000 --connections 50 --workers 2 --json]
  *   other flags: --servers memo|no-memo|both, --only healthz,ask distinct,…, --settle <s> (wait after start,
- *   default 3: the servers warm their term cache), --prof <dir> (CPU profiles of the servers)
+ *   default 3: the servers warm their term cache), --prof <dir> (CPU profiles of the servers),
+ *   --node-flags "<flags>" (extra Node.js flags for the servers, e.g. --trace-gc)
  *
  * Targets on the 2-core box: `/ask` p99 ≤ 50 ms, autocomplete p99 ≤ 20 ms, zero errors.
  */
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
           "tsx",
           ...(semi > 0 ? [`--max-semi-space-size=${semi}`] : []),
           ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+          ...(textArg("node-flags")?.split(" ") ?? []),
         ],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       },
