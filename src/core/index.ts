@@ -50,7 +50,7 @@ export interface RankingOptions {
 }
 
 export const defaultRanking: RankingOptions = Object.freeze({
-  candidates: 20,
+  candidates: 40,
   postingBudget: 10_000,
   minStageOneTerms: 1,
   neighbourWeight: 0.15,
