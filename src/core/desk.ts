@@ -95,6 +95,7 @@ export class Newsdesk {
   private readonly options: NewsdeskOptions;
   private byDate: { article: Article; title: string; id: string }[] | null = null;
   private privateArticles: boolean | null = null;
+  private readonly listeners = new Set<() => void>();
   private titleWords: [string, number][] | null = null;
   /** Per-article entity extraction kept for incremental updates; made on the first update. */
   private entityIndexer: EntityIndexer | null = null;
@@ -166,8 +167,15 @@ export class Newsdesk {
       this.entityIndexer ??= new EntityIndexer(before, logger);
       this.entityIndexer.update(changes);
       this.entityTable = this.entityIndexer.table(this.articles);
+      for (const listener of this.listeners) listener();
     }
     return { added, replaced, removed };
+  }
+
+  /** Calls `listener` after every update that changed something; returns a function that stops it. */
+  onUpdate(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Indexes `articles` (sentences and the people, places and organisations they name). */
