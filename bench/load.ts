@@ -13,7 +13,7 @@
  *
  *   npm run bench:load [-- --amount 5000 --connections 50 --workers 2 --json]
  *   other flags: --servers memo|no-memo|both, --only healthz,ask distinct,…, --settle <s> (wait after start,
- *   default 3: the servers warm their term cache), --prof <dir> (CPU profiles of the servers),
+ *   default 6: the servers warm their term cache), --prof <dir> (CPU profiles of the servers),
  *   --node-flags "<flags>" (extra Node.js flags for the servers, e.g. --trace-gc)
  *
  * Targets on the 2-core box: `/ask` p99 ≤ 50 ms, autocomplete p99 ≤ 20 ms, zero errors.
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   const only = textArg("only")?.split(",");
   const core = which === "memo" ? null : await serve(0);
   const memo = which === "no-memo" ? null : await serve(5000);
-  await new Promise((r) => setTimeout(r, arg("settle", 3) * 1000));
+  await new Promise((r) => setTimeout(r, arg("settle", 6) * 1000));
 
   const signer = createSigner(SEED);
   let seq = 0;
