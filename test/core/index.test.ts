@@ -2,14 +2,11 @@ import type MiniSearch from "minisearch";
 import { beforeAll, describe, expect, it } from "vitest";
 import { defaultRanking, NewsIndex } from "../../src/core/index.ts";
 import type { Article } from "../../src/core/types.ts";
-import { loadKnowledge } from "../../src/knowledge.ts";
+import { article, loadBaseArticles } from "./articles-helper.ts";
 
 let base: Article[];
 beforeAll(async () => {
-  base = [
-    ...(await loadKnowledge("test/fixtures/desk")).articles,
-    ...(await loadKnowledge("knowledge")).articles,
-  ];
+  base = await loadBaseArticles();
 });
 
 const QUESTIONS = [
@@ -20,22 +17,6 @@ const QUESTIONS = [
   "Putin Moscow talks",
   "What did the union say about the strike?",
 ];
-
-function article(id: string, title: string, sentences: string[], guild: string | null = null): Article {
-  return {
-    id,
-    title,
-    date: null,
-    source: null,
-    url: null,
-    author: null,
-    section: null,
-    dateline: null,
-    tags: [],
-    guild,
-    sentences: sentences.map((text, i) => ({ text, paragraph: 1, position: i + 1 })),
-  };
-}
 
 /** White-box access to stage 1: the cached per-term path and the MiniSearch index it must agree with. */
 interface Internals {
@@ -96,7 +77,9 @@ describe("stage 1: candidate articles from cached per-term MiniSearch results", 
   });
 
   it("GIVEN a visibility filter WHEN stage 1 runs THEN hidden articles never become candidates", () => {
-    const mine = article("guild/strike.md", "Strike", ["Our own strike news: the strike ends today."], "g1");
+    const mine = article("guild/strike.md", "Strike", ["Our own strike news: the strike ends today."], {
+      guild: "g1",
+    });
     const index = NewsIndex.build([...base, mine]);
     const everyone = index.search("strike").hits.map((h) => index.slotArticle(h.article).id);
     expect(everyone).toContain(mine.id);

@@ -1,14 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Newsdesk } from "../../src/core/desk.ts";
 import type { Article } from "../../src/core/types.ts";
-import { loadKnowledge } from "../../src/knowledge.ts";
+import { article, loadBaseArticles } from "./articles-helper.ts";
 
 let base: Article[];
 beforeAll(async () => {
-  base = [
-    ...(await loadKnowledge("test/fixtures/desk")).articles,
-    ...(await loadKnowledge("knowledge")).articles,
-  ];
+  base = await loadBaseArticles();
 });
 
 const QUESTIONS = [
@@ -19,22 +16,6 @@ const QUESTIONS = [
   "Putin",
   "chess",
 ];
-
-function article(id: string, title: string, sentences: string[]): Article {
-  return {
-    id,
-    title,
-    date: "2026-05-01",
-    source: "Test",
-    url: null,
-    author: null,
-    section: null,
-    dateline: null,
-    tags: [],
-    guild: null,
-    sentences: sentences.map((text, i) => ({ text, paragraph: 1, position: i + 1 })),
-  };
-}
 
 /** What a user sees: the quoted sentences and their citations, in order. */
 const seen = (desk: Newsdesk, q: string) =>
