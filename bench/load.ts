@@ -94,9 +94,8 @@ const ARTICLE_PREFIXES = ["oil", "bank", "wheat", "Chel", "market", "tax", "film
 // ---------------------------------------------------------------------------------------------------------
 // Child: the server under test.
 if (args.includes("--serve")) {
-  const [{ startHttpMode }, { startHttpCluster, workerCount }, { default: cluster }] = await Promise.all([
+  const [{ startHttp }, { default: cluster }] = await Promise.all([
     import("../src/http/start.ts"),
-    import("../src/http/cluster.ts"),
     import("node:cluster"),
   ]);
   const signer = createSigner(SEED);
@@ -109,18 +108,9 @@ if (args.includes("--serve")) {
     HTTP_WORKERS: String(arg("workers", 1)),
   });
   const logger = createLogger({ level: "error", destination: process.stderr });
-  // The same branch as src/main.ts: with HTTP_WORKERS > 1 this process supervises workers that run this
-  // file again (as cluster workers, they take the other branch and share the port).
-  if (cluster.isPrimary && workerCount(config.httpWorkers) > 1) {
-    const workers = startHttpCluster(config, logger);
-    process.send?.(await workers.ready);
-  } else {
-    const app = await startHttpMode(config, logger, {
-      knowledgeDirs: CORPORA,
-      memoEntries: arg("memo", 5000),
-    });
-    if (cluster.isPrimary) process.send?.({ url: app.server.url });
-  }
+  // As `npm start` does: with --workers > 1 this process supervises workers that run this file again.
+  const app = await startHttp(config, logger, { knowledgeDirs: CORPORA, memoEntries: arg("memo", 5000) });
+  if (cluster.isPrimary) process.send?.({ url: "url" in app ? app.url : app.server.url });
 } else {
   await main();
 }

@@ -22,17 +22,8 @@ export async function start(config: Config, logger: AppLogger): Promise<Started>
   // With HTTP_WORKERS > 1 this (primary) process only forks and supervises workers, which run this same
   // entry point and take the branch below.
   if (config.interactionsPort !== null) {
-    const [{ startHttpMode }, { startHttpCluster, workerCount }, { default: cluster }] = await Promise.all([
-      import("./http/start.ts"),
-      import("./http/cluster.ts"),
-      import("node:cluster"),
-    ]);
-    if (cluster.isPrimary && workerCount(config.httpWorkers) > 1) {
-      const workers = startHttpCluster(config, logger);
-      await workers.ready;
-      return workers;
-    }
-    return startHttpMode(config, logger);
+    const { startHttp } = await import("./http/start.ts");
+    return startHttp(config, logger);
   }
   // Gateway sharding (issue 5): this process only manages; each shard process loads the knowledge itself.
   if (config.shardCount !== null && config.discordToken) {

@@ -16,7 +16,7 @@ import { RateLimiter } from "../ingest/rate-limit.ts";
 import type { AppLogger } from "../log.ts";
 import { exitOnSignals } from "../signals.ts";
 import { type KnowledgeWatcher, watchKnowledge } from "../watch.ts";
-import { joinCluster } from "./cluster.ts";
+import { type HttpCluster, joinCluster, startHttpCluster, workerCount } from "./cluster.ts";
 import { memoizeDesk } from "./memo.ts";
 import { createMetrics } from "./metrics.ts";
 import { createRetryingRest, type RetryOptions } from "./rest.ts";
@@ -145,7 +145,7 @@ export async function startHttpMode(
           });
     server.setDesk(served, ingest ? { ingest } : {});
     member?.announce(server.url);
-    opened.warmed?.then((terms) => logger.info(`knowledge: term cache warmed (${terms} common words)`));
+    opened.warmed?.then((terms) => logger.info(`knowledge: term cache warmed (${terms} words)`));
     logger.info(
       `knowledge: ${desk.articles.length} articles, ${desk.sentenceCount} sentences from ${dirs.join(", ")}` +
         ` (${opened.cached ? "index cache" : "indexed"} in ${Math.round(opened.timings.totalMs)} ms); ready`,
@@ -155,4 +155,22 @@ export async function startHttpMode(
     throw err;
   }
   return { mode: "http", server, done, stop };
+}
+
+/**
+ * HTTP mode as `npm start` chooses it: with HTTP_WORKERS > 1, in the primary process, the supervisor of
+ * that many workers (resolves once they all serve); otherwise (one worker, or inside a worker, which runs
+ * the same entry point with the same arguments and so gets the same `options`) `startHttpMode`.
+ */
+export async function startHttp(
+  config: Config,
+  logger: AppLogger,
+  options: HttpModeOptions = {},
+): Promise<HttpMode | (HttpCluster & { readonly url: string })> {
+  if (cluster.isPrimary && workerCount(config.httpWorkers) > 1) {
+    const workers = startHttpCluster(config, logger);
+    const { url } = await workers.ready;
+    return Object.assign(workers, { url });
+  }
+  return startHttpMode(config, logger, options);
 }
