@@ -616,37 +616,53 @@ export class NewsIndex {
   }
 
   /**
-   * Stage 1: the best `r.candidates` articles matching `terms`, best first, scored exactly as one MiniSearch OR query would
-   * (the sum of the terms' BM25 scores times the number of terms matched), from the cached per-term
-   * results. Queries with a word the index does not know go to MiniSearch whole, for its fuzzy matching.
+   * Stage 1: the best `r.candidates` articles matching `terms`, best first, scored as one MiniSearch OR
+   * query would (the sum of the terms' BM25 scores times the number of terms matched), from the cached
+   * per-term results; words the index does not know go to MiniSearch together, for its fuzzy matching.
    */
   private stageOne(
     terms: readonly string[],
     r: RankingOptions,
     visible: ((article: Article) => boolean) | undefined,
   ): ArticleHit[] {
-    if (terms.some((t) => !this.vocab.has(t))) {
-      return this.miniSearch.search(terms.join(" "), {
-        boost: { title: 2 },
-        bm25: r.articleBm25,
-        fuzzy: (term) => (this.vocab.has(term) || term.length < 4 ? false : term.length >= 8 ? 2 : 1),
-        maxFuzzy: 2,
-        ...(visible ? { filter: (result) => visible(this.slotArticle(result.id as number)) } : {}),
-      }) as unknown as ArticleHit[];
-    }
     if (this.sums.length < this.slots.length) {
       this.sums = new Float64Array(this.slots.length * 2);
       this.counts = new Uint8Array(this.slots.length * 2);
     }
     const { sums, counts } = this;
     const touched: number[] = [];
+    const prefix = `${r.articleBm25.k} ${r.articleBm25.b} ${r.articleBm25.d} `;
+    const unknown: string[] = [];
     for (const term of terms) {
-      const { ids, scores } = this.termPostings(term, r.articleBm25);
+      if (!this.vocab.has(term)) {
+        unknown.push(term);
+        continue;
+      }
+      const { ids, scores } = this.termPostings(term, r.articleBm25, prefix);
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
         if (counts[id] === 0) touched.push(id);
         sums[id]! += scores[i]!;
         counts[id]!++;
+      }
+    }
+    // Words the index does not know: one fuzzy MiniSearch query (typos). Its score for an article is the
+    // sum of those words' scores times how many of them matched, so both parts add up as one OR query.
+    const corrections = new Map<number, string[]>();
+    if (unknown.length > 0) {
+      const results = this.miniSearch.search(unknown.join(" "), {
+        boost: { title: 2 },
+        bm25: r.articleBm25,
+        fuzzy: (term) => (term.length < 4 ? false : term.length >= 8 ? 2 : 1),
+        maxFuzzy: 2,
+      });
+      for (const result of results) {
+        const id = result.id as number;
+        const matched = result.queryTerms.length;
+        if (counts[id] === 0) touched.push(id);
+        sums[id]! += result.score / matched;
+        counts[id]! += matched;
+        corrections.set(id, result.terms);
       }
     }
     // The best `r.candidates`, kept sorted (score, then slot) by insertion: no sort of every match.
@@ -669,7 +685,7 @@ export class NewsIndex {
         (best[at - 1]!.score < score || (best[at - 1]!.score === score && best[at - 1]!.id > id))
       )
         at--;
-      best.splice(at, 0, { id, score, terms: [] });
+      best.splice(at, 0, { id, score, terms: corrections.get(id) ?? [] });
       if (best.length > r.candidates) best.pop();
     }
     return best;
@@ -702,8 +718,12 @@ export class NewsIndex {
   }
 
   /** One term's MiniSearch results, from the term cache when there. */
-  private termPostings(term: string, bm25: RankingOptions["articleBm25"]): TermPostings {
-    const key = `${bm25.k} ${bm25.b} ${bm25.d} ${term}`;
+  private termPostings(
+    term: string,
+    bm25: RankingOptions["articleBm25"],
+    prefix = `${bm25.k} ${bm25.b} ${bm25.d} `,
+  ): TermPostings {
+    const key = prefix + term;
     const cached = this.termCache.get(key);
     if (cached) {
       this.termCache.delete(key);

@@ -48,6 +48,31 @@ describe("stage 1: candidate articles from cached per-term MiniSearch results", 
     }
   });
 
+  it("GIVEN a misspelt word WHEN stage 1 runs THEN it ranks articles as one fuzzy MiniSearch OR query", () => {
+    const index = NewsIndex.build(base);
+    const { miniSearch, stageOne } = internals(index);
+    // Two misspelt words that both match one article test how the fuzzy part's score is split.
+    for (const q of ["Where did Asad flee?", "ferry refnds strike", "Puttin Moskow talks"]) {
+      const terms = index.queryTerms(q);
+      expect(
+        terms.some((t) => index.surfaceOf(t) === undefined),
+        q,
+      ).toBe(true);
+      const reference = miniSearch
+        .search(terms.join(" "), {
+          boost: { title: 2 },
+          bm25: defaultRanking.articleBm25,
+          fuzzy: (t) => (index.surfaceOf(t) !== undefined || t.length < 4 ? false : t.length >= 8 ? 2 : 1),
+          maxFuzzy: 2,
+        })
+        .slice(0, defaultRanking.candidates);
+      const mine = stageOne.call(index, terms, defaultRanking);
+      expect(reference.length, q).toBeGreaterThan(0);
+      expect(mine.map((h) => h.id)).toEqual(reference.map((r) => r.id));
+      for (const [i, h] of mine.entries()) expect(h.score).toBeCloseTo(reference[i]!.score, 9);
+    }
+  });
+
   it("GIVEN a warm term cache WHEN the same questions come in another order THEN hits equal a cold index's", () => {
     const warm = NewsIndex.build(base);
     for (const q of [...QUESTIONS].reverse()) warm.search(q);
