@@ -41,6 +41,7 @@ describe("config", () => {
       INTERACTIONS_PORT: "70000",
       DISCORD_PUBLIC_KEY: "xyz",
       SHARD_COUNT: "many",
+      HTTP_WORKERS: "0",
     });
     for (const key of [
       "DISCORD_APPLICATION_ID",
@@ -51,6 +52,7 @@ describe("config", () => {
       "INTERACTIONS_PORT",
       "DISCORD_PUBLIC_KEY",
       "SHARD_COUNT",
+      "HTTP_WORKERS",
     ]) {
       expect(
         problems.some((p) => p.startsWith(key)),
@@ -72,6 +74,13 @@ describe("config", () => {
 
   it("GIVEN INTERACTIONS_PORT without a public key THEN the missing key is named", () => {
     expect(problemsOf({ INTERACTIONS_PORT: "8080" }).join()).toContain("DISCORD_PUBLIC_KEY is required");
+  });
+
+  it("GIVEN HTTP_WORKERS unset, auto or a number THEN it is 1, auto or that number; junk is named", () => {
+    expect(parseConfig({}).httpWorkers).toBe(1);
+    expect(parseConfig({ HTTP_WORKERS: "auto" }).httpWorkers).toBe("auto");
+    expect(parseConfig({ HTTP_WORKERS: "3" }).httpWorkers).toBe(3);
+    expect(problemsOf({ HTTP_WORKERS: "two" }).join()).toContain('HTTP_WORKERS must be 1–256 or "auto", got');
   });
 
   it("GIVEN SHARD_COUNT auto or a number THEN it is accepted", () => {
