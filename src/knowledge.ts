@@ -60,7 +60,7 @@ export const PARSER_VERSION = "articles-2";
 const PARSER_SOURCE_HASH: string = (() => {
   const h = createHash("sha256");
   try {
-    for (const name of ["./core/articles.ts", "./core/sentences.ts"]) {
+    for (const name of ["./core/articles.ts", "./core/sentences.ts", "./core/months.ts"]) {
       h.update(readFileSync(new URL(name, import.meta.url)));
     }
     return h.digest("hex");

@@ -8,6 +8,7 @@
  * (`"Why?" he asked.`), and fragments of one or two words left around an abbreviation. List items (`- `,
  * `1. `) are split apart, and very long paragraphs are cut into chunks first (see `segments`).
  */
+import { MONTH_ABBREVIATIONS } from "./months.ts";
 
 const segmenter = new Intl.Segmenter("en", { granularity: "sentence" });
 
@@ -50,18 +51,7 @@ const NUMBER_PREFIX = new Set(["no", "nos", "vol", "fig", "figs", "pp", "ch", "a
 
 /** Abbreviations that usually continue the sentence but may end it; a typical sentence opener after them wins. */
 const USUALLY_INNER = new Set([
-  "jan",
-  "feb",
-  "mar",
-  "apr",
-  "jun",
-  "jul",
-  "aug",
-  "sep",
-  "sept",
-  "oct",
-  "nov",
-  "dec",
+  ...MONTH_ABBREVIATIONS,
   "approx",
   "ft",
   // US state abbreviations as wire copy writes them (`Houston, Tex.`).

@@ -3,6 +3,7 @@
  * organisations, demonyms) plus the short lists news text needs (titles, speech verbs, groups).
  */
 import nlp from "compromise";
+import { MONTH_ABBREVIATIONS } from "../months.ts";
 
 type Tags = string | string[] | undefined;
 
@@ -366,18 +367,7 @@ const CALENDAR = new Set([
   "friday",
   "saturday",
   "sunday",
-  "jan",
-  "feb",
-  "mar",
-  "apr",
-  "jun",
-  "jul",
-  "aug",
-  "sep",
-  "sept",
-  "oct",
-  "nov",
-  "dec",
+  ...MONTH_ABBREVIATIONS,
   "christmas",
   "easter",
 ]);
