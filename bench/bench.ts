@@ -92,7 +92,7 @@ function heapMB(): number {
 function plainMiniSearch(desk: Newsdesk, stemmed: boolean): MiniSearch {
   const ms = new MiniSearch<{ id: number; text: string }>({
     fields: ["text"],
-    ...(stemmed ? { processTerm: (t: string) => normalizeTerm(t) } : {}),
+    ...(stemmed ? { processTerm: (t: string) => [...normalizeTerm(t)] } : {}),
   });
   let id = 0;
   const docs: { id: number; text: string }[] = [];

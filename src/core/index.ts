@@ -148,6 +148,8 @@ interface ArticleHit {
 interface TermPostings {
   readonly ids: Uint32Array;
   readonly scores: Float64Array;
+  /** When it was last used (the cache's clock): the least recently used go first when it is full. */
+  used: number;
 }
 
 /** Most postings the stage-1 term cache keeps (12 bytes each: about 24 MB). */
@@ -216,12 +218,20 @@ export class NewsIndex {
    * Stage 1 asks MiniSearch one term at a time and keeps each term's results (least recently used go
    * first), so the common words that recur across questions ("price", "said", "bank") are scored once,
    * not per question. Any change to the index empties it (scores depend on corpus statistics).
+   * Per BM25 setting ("k b d"), per term id: MiniSearch's results for that one term.
    */
-  private readonly termCache = new Map<string, TermPostings>();
+  private readonly termCache = new Map<string, Map<number, TermPostings>>();
   private termCachePostings = 0;
+  private termCacheClock = 0;
+  /** Most postings the term cache holds; past it, the least recently used terms are dropped. */
+  termCacheCapacity = TERM_CACHE_POSTINGS;
   /** Per-slot score sums and matched-term counts while combining terms (all zero between searches). */
   private sums = new Float64Array(0);
   private counts = new Uint8Array(0);
+  /** The slots a search touched, in the order first touched (reused: no allocation per question). */
+  private touched = new Int32Array(0);
+  /** Per-candidate-article scratch: each sentence's counts of each query term (reused, grown on demand). */
+  private tfScratch = new Uint32Array(0);
   /** Stage 2: the query-term number of each index term while a search runs (-1 otherwise). */
   private termSlot = new Int32Array(0);
 
@@ -542,7 +552,9 @@ export class NewsIndex {
           if (k >= 0) titleMatch[k] = 1;
         }
         // One pass over the article: each sentence's counts of each query term (row s, column k).
-        const tfs = new Uint32Array(n * K);
+        if (this.tfScratch.length < n * K) this.tfScratch = new Uint32Array(n * K * 2);
+        const tfs = this.tfScratch;
+        tfs.fill(0, 0, n * K);
         const spread = new Float64Array(K);
         for (let s = 0; s < n; s++) {
           const row = s * K;
@@ -628,20 +640,22 @@ export class NewsIndex {
     if (this.sums.length < this.slots.length) {
       this.sums = new Float64Array(this.slots.length * 2);
       this.counts = new Uint8Array(this.slots.length * 2);
+      this.touched = new Int32Array(this.slots.length * 2);
     }
-    const { sums, counts } = this;
-    const touched: number[] = [];
-    const prefix = `${r.articleBm25.k} ${r.articleBm25.b} ${r.articleBm25.d} `;
+    const { sums, counts, touched } = this;
+    let touchedCount = 0;
+    const prefix = `${r.articleBm25.k} ${r.articleBm25.b} ${r.articleBm25.d}`;
+    const cache = this.termCacheFor(prefix);
     const unknown: string[] = [];
     for (const term of terms) {
       if (!this.vocab.has(term)) {
         unknown.push(term);
         continue;
       }
-      const { ids, scores } = this.termPostings(term, r.articleBm25, prefix);
+      const { ids, scores } = this.termPostings(term, r.articleBm25, prefix, cache);
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
-        if (counts[id] === 0) touched.push(id);
+        if (counts[id] === 0) touched[touchedCount++] = id;
         sums[id]! += scores[i]!;
         counts[id]!++;
       }
@@ -659,7 +673,7 @@ export class NewsIndex {
       for (const result of results) {
         const id = result.id as number;
         const matched = result.queryTerms.length;
-        if (counts[id] === 0) touched.push(id);
+        if (counts[id] === 0) touched[touchedCount++] = id;
         sums[id]! += result.score / matched;
         counts[id]! += matched;
         corrections.set(id, result.terms);
@@ -667,7 +681,8 @@ export class NewsIndex {
     }
     // The best `r.candidates`, kept sorted (score, then slot) by insertion: no sort of every match.
     const best: ArticleHit[] = [];
-    for (const id of touched) {
+    for (let t = 0; t < touchedCount; t++) {
+      const id = touched[t]!;
       const score = sums[id]! * counts[id]!;
       sums[id] = 0;
       counts[id] = 0;
@@ -706,7 +721,7 @@ export class NewsIndex {
     let postings = 0;
     for (const id of common) {
       postings += this.articleDf[id]!;
-      if (postings > TERM_CACHE_POSTINGS * 0.75) return; // leave room for the questions' own terms
+      if (postings > this.termCacheCapacity * 0.75) return; // leave room for the questions' own terms
       this.termPostings(this.terms[id]!, defaultRanking.articleBm25);
       yield this.terms[id]!;
     }
@@ -714,35 +729,64 @@ export class NewsIndex {
 
   /** Terms and postings in the stage-1 term cache (for metrics and tests). */
   get termCacheSize(): { terms: number; postings: number } {
-    return { terms: this.termCache.size, postings: this.termCachePostings };
+    let terms = 0;
+    for (const cache of this.termCache.values()) terms += cache.size;
+    return { terms, postings: this.termCachePostings };
+  }
+
+  /** Whether the term cache holds `term` for the default BM25 setting (for tests). */
+  isTermCached(term: string): boolean {
+    const id = this.vocab.get(term);
+    const { k, b, d } = defaultRanking.articleBm25;
+    return id !== undefined && (this.termCache.get(`${k} ${b} ${d}`)?.has(id) ?? false);
   }
 
   /** One term's MiniSearch results, from the term cache when there. */
   private termPostings(
     term: string,
     bm25: RankingOptions["articleBm25"],
-    prefix = `${bm25.k} ${bm25.b} ${bm25.d} `,
+    prefix = `${bm25.k} ${bm25.b} ${bm25.d}`,
+    cache = this.termCacheFor(prefix),
   ): TermPostings {
-    const key = prefix + term;
-    const cached = this.termCache.get(key);
+    const id = this.vocab.get(term)!;
+    const cached = cache.get(id);
     if (cached) {
-      this.termCache.delete(key);
-      this.termCache.set(key, cached);
+      cached.used = ++this.termCacheClock;
       return cached;
     }
     const results = this.miniSearch.search(term, { boost: { title: 2 }, bm25, fuzzy: false, prefix: false });
     const postings: TermPostings = {
       ids: Uint32Array.from(results, (x) => x.id as number),
       scores: Float64Array.from(results, (x) => x.score),
+      used: ++this.termCacheClock,
     };
-    this.termCache.set(key, postings);
+    cache.set(id, postings);
     this.termCachePostings += results.length;
-    for (const [k, p] of this.termCache) {
-      if (this.termCachePostings <= TERM_CACHE_POSTINGS || k === key) break;
-      this.termCache.delete(k);
-      this.termCachePostings -= p.ids.length;
-    }
+    if (this.termCachePostings > this.termCacheCapacity) this.evictTerms(postings);
     return postings;
+  }
+
+  private termCacheFor(prefix: string): Map<number, TermPostings> {
+    let cache = this.termCache.get(prefix);
+    if (!cache) {
+      cache = new Map();
+      this.termCache.set(prefix, cache);
+    }
+    return cache;
+  }
+
+  /** Drops the least recently used terms (never `keep`) until the cache is at 90 % of its capacity. */
+  private evictTerms(keep: TermPostings): void {
+    const entries: { cache: Map<number, TermPostings>; id: number; postings: TermPostings }[] = [];
+    for (const cache of this.termCache.values()) {
+      for (const [id, postings] of cache) if (postings !== keep) entries.push({ cache, id, postings });
+    }
+    entries.sort((x, y) => x.postings.used - y.postings.used);
+    for (const { cache, id, postings } of entries) {
+      if (this.termCachePostings <= this.termCacheCapacity * 0.9) break;
+      cache.delete(id);
+      this.termCachePostings -= postings.ids.length;
+    }
   }
 
   /**

@@ -40,16 +40,31 @@ export function foldText(text: string): string {
   return text.normalize("NFKD").replace(MARKS, "").toLowerCase().replace(/[’‘ʼ]/g, "'");
 }
 
+/**
+ * Word → result caches for the functions below, each bounded: when one reaches `CACHE_ENTRIES` it is
+ * emptied and refills with the words in use (a corpus of 20,000 articles has more distinct written forms
+ * than that, and a cache that stops growing would leave every later new word on the slow path).
+ */
+const CACHE_ENTRIES = 200_000;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_ENTRIES) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 const stemCache = new Map<string, string>();
 
 /** Reduces one folded, joiner-free word to its index form: lemma of irregular verbs, then Porter stem. */
 function stemWord(word: string): string {
-  let stem = stemCache.get(word);
-  if (stem === undefined) {
-    stem = /^\p{N}/u.test(word) ? word : stemmer(lemmatizer.adjective(lemmatizer.verb(word)));
-    if (stemCache.size < 200_000) stemCache.set(word, stem);
-  }
-  return stem;
+  return (
+    stemCache.get(word) ??
+    remember(
+      stemCache,
+      word,
+      /^\p{N}/u.test(word) ? word : stemmer(lemmatizer.adjective(lemmatizer.verb(word))),
+    )
+  );
 }
 
 const lemmaCache = new Map<string, string>();
@@ -63,14 +78,17 @@ const lemmaCache = new Map<string, string>();
 export function lemmaOf(word: string): string {
   // Keyed by the word as written: re-ranking asks for every word of ten sentences per question, and
   // folding (NFD, accents, quotes) costs more than the look-up.
-  let lemma = lemmaCache.get(word);
-  if (lemma === undefined) {
-    const w = foldText(word);
-    lemma = /^\p{N}/u.test(w) ? w : lemmatizer.noun(lemmatizer.verb(lemmatizer.adjective(w)));
-    if (lemmaCache.size < 200_000) lemmaCache.set(word, lemma);
-  }
-  return lemma;
+  const cached = lemmaCache.get(word);
+  if (cached !== undefined) return cached;
+  const w = foldText(word);
+  return remember(
+    lemmaCache,
+    word,
+    /^\p{N}/u.test(w) ? w : lemmatizer.noun(lemmatizer.verb(lemmatizer.adjective(w))),
+  );
 }
+
+const termsCache = new Map<string, readonly string[]>();
 
 /**
  * Turns one word into the terms it is indexed under (none for a stop word).
@@ -78,7 +96,13 @@ export function lemmaOf(word: string): string {
  *
  * @example normalizeTerm("Reconstruction") // ["reconstruct"]
  */
-export function normalizeTerm(word: string): string[] {
+export function normalizeTerm(word: string): readonly string[] {
+  // Keyed by the word as written (shared, read-only result): indexing and every question's
+  // highlighting and re-ranking call this per word, and folding costs more than the look-up.
+  return termsCache.get(word) ?? remember(termsCache, word, termsOf(word));
+}
+
+function termsOf(word: string): string[] {
   let w = foldText(word);
   w = w.replace(/'s$/, "").replace(/'$/, "");
   if (!JOINERS.test(w) || NUMBER_WITH_UNIT.test(w)) {

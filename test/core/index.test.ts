@@ -129,4 +129,32 @@ describe("term cache warm-up", () => {
     expect([...dfs].sort((x, y) => y - x)).toEqual(dfs);
     expect(QUESTIONS.map((q) => hitsOf(fresh, q))).toEqual(cold);
   });
+  it("GIVEN a small term cache WHEN questions bring more postings than it holds THEN the least recently used terms go and answers do not change", () => {
+    const index = NewsIndex.build(base);
+    const cold = QUESTIONS.map((q) => hitsOf(index, q));
+    const small = NewsIndex.build(base);
+    small.termCacheCapacity = 6;
+    for (let round = 0; round < 3; round++) {
+      expect(QUESTIONS.map((q) => hitsOf(small, q))).toEqual(cold);
+      // Over capacity only by the newest term, which is never dropped on arrival.
+      const { postings } = small.termCacheSize;
+      expect(postings).toBeLessThanOrEqual(6 + base.length);
+    }
+    // Eviction drops the least recently used: a warmed term used again stays, one not used goes.
+    const fresh = NewsIndex.build(base);
+    const warmed = [...fresh.warmTerms(2)]; // most frequent first, so warmed[0] is the oldest entry
+    expect(warmed.length).toBeGreaterThan(3);
+    fresh.termCacheCapacity = fresh.termCacheSize.postings; // full
+    hitsOf(fresh, warmed[0]!);
+    expect(fresh.isTermCached(warmed[0]!)).toBe(true);
+    const rare = fresh
+      .queryTerms(base.map((a) => a.sentences.map((x) => x.text).join(" ")).join(" "))
+      .find((t) => !fresh.isTermCached(t));
+    expect(rare).toBeDefined();
+    hitsOf(fresh, rare!);
+    expect(fresh.isTermCached(rare!)).toBe(true);
+    expect(fresh.isTermCached(warmed[0]!)).toBe(true);
+    expect(fresh.isTermCached(warmed[1]!)).toBe(false);
+    expect(fresh.termCacheSize.postings).toBeLessThanOrEqual(fresh.termCacheCapacity);
+  });
 });
