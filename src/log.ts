@@ -68,3 +68,25 @@ export function createLogger(
     options.destination ?? pino.destination(2),
   );
 }
+
+/** The levels a `LazyLogger` writes at, each as `(fields, message)`. */
+export type LazyLogger = Record<
+  "debug" | "info" | "warn" | "error",
+  (fields: object, message: string) => void
+>;
+
+/**
+ * A child logger with `bindings` that is only made when a line at an enabled level is written: making a
+ * pino child serialises its bindings, which costs more than a whole autocomplete answer.
+ */
+export function lazyChild(logger: AppLogger, bindings: Record<string, unknown>): LazyLogger {
+  let child: AppLogger | undefined;
+  const at =
+    (level: keyof LazyLogger) =>
+    (fields: object, message: string): void => {
+      if (!logger.isLevelEnabled(level)) return;
+      child ??= logger.child(bindings);
+      child[level](fields, message);
+    };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}

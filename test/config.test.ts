@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, ConfigError, loadConfig, parseConfig, requireKeys } from "../src/config.ts";
-import { createLogger } from "../src/log.ts";
+import { createLogger, lazyChild } from "../src/log.ts";
 
 const TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.secret-part-of-the-token";
 
@@ -135,5 +135,39 @@ describe("log", () => {
     expect(out).toContain("logging in with [redacted]");
     expect(out).toContain("bad auth [redacted]");
     expect(out).not.toContain("secret-part");
+  });
+
+  it("GIVEN a lazy child WHEN it writes at an enabled level THEN the line carries its bindings (token still redacted), and below the level nothing is made", () => {
+    let out = "";
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const logger = createLogger({ level: "warn", secrets: [TOKEN], destination: sink });
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => {
+      children++;
+      return child(...args);
+    }) as typeof logger.child;
+    const log = lazyChild(logger, { interaction: "42" });
+    log.info({ n: 1 }, "quiet");
+    log.debug({ n: 2 }, "quieter");
+    expect(children).toBe(0);
+    expect(out).toBe("");
+    log.warn({ detail: `x ${TOKEN}` }, "loud");
+    log.error({ n: 3 }, "louder");
+    expect(children).toBe(1);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.interaction, l.msg])).toEqual([
+      ["42", "loud"],
+      ["42", "louder"],
+    ]);
+    expect(out).toContain("x [redacted]");
   });
 });

@@ -17,7 +17,7 @@ import type {
 } from "../../commands/types.ts";
 import { UserError } from "../../commands/types.ts";
 import type { Config } from "../config.ts";
-import type { AppLogger } from "../log.ts";
+import { type AppLogger, lazyChild } from "../log.ts";
 import { Cooldown } from "./cooldown.ts";
 import { escapeMarkdown } from "./limits.ts";
 import { renderNotice } from "./render.ts";
@@ -67,7 +67,7 @@ export function createRouter(options: RouterOptions): Router {
       interaction.kind === "component" || interaction.kind === "modal"
         ? `${interaction.kind === "modal" ? "modal" : "button"} ${interaction.customId?.split(":")[0] ?? "?"}`
         : `${interaction.kind} ${interaction.commandName ?? "?"}`;
-    const log = logger.child({ interaction: interaction.id, user: interaction.user.id, what: label });
+    const log = lazyChild(logger, { interaction: interaction.id, user: interaction.user.id, what: label });
 
     if (interaction.kind === "autocomplete") {
       const command = interaction.commandName ? byName.get(interaction.commandName) : undefined;

@@ -34,7 +34,7 @@ import {
 import type { Config } from "../config.ts";
 import { createDispatcher, type Dispatcher } from "../discord/dispatch.ts";
 import type { RestClient } from "../discord/responder.ts";
-import type { AppLogger } from "../log.ts";
+import { type AppLogger, lazyChild } from "../log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createVerifier, defaultVerifyBackend, MAX_AGE_SECONDS, MAX_SKEW_SECONDS } from "./verify.ts";
 
@@ -309,7 +309,7 @@ export async function startInteractionsServer(
       metrics.latency.observe({ kind, command }, (performance.now() - started) / 1000);
       await send(res, 200, response, closing ? { connection: "close" } : {});
     };
-    const log = logger.child({ interaction: raw.id });
+    const log = lazyChild(logger, { interaction: raw.id });
     const job = dispatch(raw, initial)
       .catch((err) => log.error({ err }, "http: interaction crashed the router"))
       .then(async () => {
