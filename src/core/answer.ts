@@ -76,8 +76,23 @@ export function candidates(
   for (const h of hits) {
     if (!(h.coverage >= minCoverage)) continue;
     if (++eligible === wanted) kth = h;
+    if (Number.isNaN(h.score)) continue; // never considered (see `floor` below)
     if (previous !== undefined && after(previous, h)) sorted = false;
     previous = h;
+  }
+  // Without cues every boost is 0, so the hits' own order is the ranking when they stand sorted.
+  if (cues.length === 0 && sorted) {
+    const seen = new Set<string>();
+    const unique: Candidate[] = [];
+    for (const h of hits) {
+      if (!(h.coverage >= minCoverage) || Number.isNaN(h.score)) continue;
+      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      unique.push({ ...h, cue: 0, score: h.score });
+      if (unique.length >= wanted) break;
+    }
+    return unique;
   }
 
   /** Cue-boosted ranking of the hits whose plain score is at least `floor`, one per distinct sentence. */
@@ -98,14 +113,11 @@ export function candidates(
       scores.push(h.score * (1 + cue));
     });
     const order = at.map((_, k) => k);
-    // Without cues every boost is 0, so the hits' own order is the ranking when they stand sorted.
-    if (cues.length > 0 || !sorted) {
-      order.sort((x, y) => {
-        const a = hits[at[x]!]!;
-        const b = hits[at[y]!]!;
-        return scores[y]! - scores[x]! || a.article - b.article || a.sentence - b.sentence;
-      });
-    }
+    order.sort((x, y) => {
+      const a = hits[at[x]!]!;
+      const b = hits[at[y]!]!;
+      return scores[y]! - scores[x]! || a.article - b.article || a.sentence - b.sentence;
+    });
     // The same sentence may stand in several articles (wire copy): quote it once.
     const seen = new Set<string>();
     const unique: Candidate[] = [];
