@@ -58,6 +58,7 @@ const DEFINITE = /^["“']?the\s+([\p{L}-]+)/iu;
  */
 export class SentenceView {
   readonly text: string;
+  #words: readonly string[] | null = null;
   #lemmas: readonly string[] | null = null;
   #anaphoric: boolean | null = null;
   #definite: readonly string[] | null | undefined;
@@ -66,13 +67,15 @@ export class SentenceView {
     this.text = text;
   }
 
+  /** Its words (tokenize), in order. */
+  get words(): readonly string[] {
+    this.#words ??= tokenize(this.text).map((t) => t.word);
+    return this.#words;
+  }
+
   /** The lemma (lemmaOf) of each of its words, in order. */
   get lemmas(): readonly string[] {
-    if (this.#lemmas === null) {
-      const lemmas: string[] = [];
-      for (const token of tokenize(this.text)) lemmas.push(lemmaOf(token.word));
-      this.#lemmas = lemmas;
-    }
+    this.#lemmas ??= this.words.map(lemmaOf);
     return this.#lemmas;
   }
 

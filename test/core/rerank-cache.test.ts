@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type AskOptions, candidates } from "../../src/core/answer.ts";
+import { type AskOptions, candidates, matchedWords } from "../../src/core/answer.ts";
 import { parseArticle } from "../../src/core/articles.ts";
 import { defaultRanking, type Hit, NewsIndex, type SearchOutcome } from "../../src/core/index.ts";
 import { lemmaOf } from "../../src/core/normalize.ts";
@@ -58,10 +58,23 @@ describe("re-ranker sentence views", () => {
     const text = "The ferries sailed; they were late.";
     const view = sentenceView(text);
     expect(sentenceView(text)).toBe(view);
-    expect(view.lemmas).toEqual(["The", "ferries", "sailed", "they", "were", "late"].map(lemmaOf));
+    expect(view.words).toEqual(["The", "ferries", "sailed", "they", "were", "late"]);
+    expect(view.lemmas).toEqual(view.words.map((w) => lemmaOf(w)));
+    expect(view.lemmas.slice(1, 3)).toEqual(["ferry", "sail"]);
     expect(view.definite).toEqual(["ferri"]);
     expect(view.anaphoric).toBe(false);
     expect(sentenceView("They said so.").anaphoric).toBe(true);
+  });
+});
+
+describe("matched words", () => {
+  it("GIVEN a sentence with repeated, inflected and hyphenated matches WHEN its matched words are asked twice THEN each written form comes once, in order, both times", () => {
+    const text = "Ferries and ferry crews met the Al-Sharaa ferries at Dover.";
+    const matched = new Set(["ferri", "sharaa"]);
+    const words = ["Ferries", "ferry", "Al-Sharaa", "ferries"];
+    expect(matchedWords(text, matched)).toEqual(words);
+    expect(matchedWords(text, matched)).toEqual(words);
+    expect(matchedWords(text, new Set(["dover"]))).toEqual(["Dover"]);
   });
 });
 
