@@ -1,12 +1,12 @@
 /**
  * `ask`: from a question to an Answer made only of sentences from the articles, each cited.
  */
-import type { NewsIndex, RankingOptions, SearchOutcome } from "./index.ts";
+import type { Hit, NewsIndex, RankingOptions, SearchOutcome } from "./index.ts";
 import { defaultRanking } from "./index.ts";
 import { normalizeTerm, tokenize } from "./normalize.ts";
 import { passageOf } from "./passage.ts";
-import { cueBoost, questionCues } from "./rank.ts";
-import { type Candidate, RERANK_DEPTH, rerank } from "./rerank.ts";
+import { cueBoostLowered, questionCues } from "./rank.ts";
+import { type Candidate, RERANK_DEPTH, rerank, sentenceView } from "./rerank.ts";
 import type { Answer, Article } from "./types.ts";
 
 /** Longest question accepted, in characters. */
@@ -25,9 +25,9 @@ export interface AskOptions {
 /** The words of `text`, as written there, whose index terms are in `matched`. */
 export function matchedWords(text: string, matched: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  for (const token of tokenize(text)) {
-    if (normalizeTerm(token.word).some((t) => matched.has(t)) && !out.includes(token.word))
-      out.push(token.word);
+  // Its view keeps the sentence's words (re-ranking has usually just made it).
+  for (const word of sentenceView(text).words) {
+    if (!out.includes(word) && normalizeTerm(word).some((t) => matched.has(t))) out.push(word);
   }
   return out;
 }
@@ -47,6 +47,11 @@ export function validateQuestion(query: string): string | null {
   return null;
 }
 
+/** Whether `x` comes after `y` in the ranking: higher score first, then lower slot, then earlier sentence. */
+function after(x: Hit, y: Hit): boolean {
+  return (y.score - x.score || x.article - y.article || x.sentence - y.sentence) > 0;
+}
+
 /**
  * The `wanted` best distinct sentences for a question, by plain score times the question-cue boost,
  * before re-ranking. Hits covering less than `minCoverage` of the question are left out.
@@ -61,34 +66,74 @@ export function candidates(
   const minCoverage = options.ranking?.minCoverage ?? defaultRanking.minCoverage;
   const cueWeight = options.ranking?.cueWeight ?? defaultRanking.cueWeight;
   const cues = questionCues(query);
-  const eligible = outcome.hits.filter((h) => h.coverage >= minCoverage); // best plain score first
-
-  /** Cue-boosted ranking of the hits whose plain score is at least `floor`, one per distinct sentence. */
-  const rank = (floor: number): { unique: Candidate[]; complete: boolean } => {
-    const considered = eligible.filter((h) => h.score >= floor);
-    const ranked = considered
-      .map((h) => {
-        const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
-        const cue = cueBoost(cues, text, query, cueWeight);
-        return { ...h, cue, score: h.score * (1 + cue) };
-      })
-      .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
-    // The same sentence may stand in several articles (wire copy): quote it once.
+  const asked = query.toLowerCase();
+  const hits = outcome.hits;
+  // The eligible hits: how many, the `wanted`-th, and whether they stand in ranking order.
+  let eligible = 0;
+  let kth: Hit | undefined;
+  let sorted = true;
+  let previous: Hit | undefined;
+  for (const h of hits) {
+    if (!(h.coverage >= minCoverage)) continue;
+    if (++eligible === wanted) kth = h;
+    if (Number.isNaN(h.score)) continue; // never considered (see `floor` below)
+    if (previous !== undefined && after(previous, h)) sorted = false;
+    previous = h;
+  }
+  // Without cues every boost is 0, so the hits' own order is the ranking when they stand sorted.
+  if (cues.length === 0 && sorted) {
     const seen = new Set<string>();
     const unique: Candidate[] = [];
-    for (const h of ranked) {
+    for (const h of hits) {
+      if (!(h.coverage >= minCoverage) || Number.isNaN(h.score)) continue;
       const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
       if (seen.has(text)) continue;
       seen.add(text);
-      unique.push(h);
+      unique.push({ ...h, cue: 0, score: h.score });
       if (unique.length >= wanted) break;
     }
-    return { unique, complete: unique.length >= wanted || considered.length === eligible.length };
+    return unique;
+  }
+
+  /** Cue-boosted ranking of the hits whose plain score is at least `floor`, one per distinct sentence. */
+  const rank = (floor: number): { unique: Candidate[]; complete: boolean } => {
+    // Positions (in `hits`) of the considered hits, with their cue boosts and boosted scores; only
+    // the hits that make the list become Candidate objects.
+    const at: number[] = [];
+    const boosts: number[] = [];
+    const scores: number[] = [];
+    hits.forEach((h, i) => {
+      if (!(h.coverage >= minCoverage && h.score >= floor)) return;
+      at.push(i);
+      const cue =
+        cues.length === 0
+          ? 0
+          : cueBoostLowered(cues, index.slotArticle(h.article).sentences[h.sentence]!.text, asked, cueWeight);
+      boosts.push(cue);
+      scores.push(h.score * (1 + cue));
+    });
+    const order = at.map((_, k) => k);
+    order.sort((x, y) => {
+      const a = hits[at[x]!]!;
+      const b = hits[at[y]!]!;
+      return scores[y]! - scores[x]! || a.article - b.article || a.sentence - b.sentence;
+    });
+    // The same sentence may stand in several articles (wire copy): quote it once.
+    const seen = new Set<string>();
+    const unique: Candidate[] = [];
+    for (const k of order) {
+      const h = hits[at[k]!]!;
+      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      unique.push({ ...h, cue: boosts[k]!, score: scores[k]! });
+      if (unique.length >= wanted) break;
+    }
+    return { unique, complete: unique.length >= wanted || at.length === eligible };
   };
   // A boost multiplies a score by at most `maxBoost`, so a hit whose plain score is below the
   // `wanted`-th best divided by it can never reach the page: skip checking cues on the long tail.
   const maxBoost = 1 + cueWeight * cues.length;
-  const kth = eligible[wanted - 1];
   const first = rank(cues.length > 0 && kth ? kth.score / maxBoost : Number.NEGATIVE_INFINITY);
   return first.complete ? first.unique : rank(Number.NEGATIVE_INFINITY).unique;
 }

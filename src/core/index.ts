@@ -166,6 +166,14 @@ function decode(s: string): Uint32Array {
   return new Uint32Array(copy.buffer);
 }
 
+/** The term ids of an article's sentences (see `NewsIndex.slotTermIds`). */
+export interface SlotTermIds {
+  /** Term ids of all its sentences, in order. */
+  readonly terms: Uint32Array;
+  /** Where each sentence's terms start in `terms` (one more entry than sentences). */
+  readonly offsets: Uint32Array;
+}
+
 /** An indexed article: its index terms, sentence by sentence, and its title's. */
 interface Slot {
   readonly article: Article;
@@ -465,6 +473,22 @@ export class NewsIndex {
     const out: string[] = [];
     for (let i = s.offsets[sentence]!; i < s.offsets[sentence + 1]!; i++) out.push(this.terms[s.terms[i]!]!);
     return out;
+  }
+
+  /**
+   * The term ids of every sentence of the article in slot `slot`, in order (sentence `i`'s run from
+   * `offsets[i]` to `offsets[i + 1]`), to match against `termIdOf` without building strings.
+   * The index's own arrays, not copies: read them, never write.
+   */
+  slotTermIds(slot: number): SlotTermIds {
+    const s = this.slots[slot];
+    if (!s) throw new Error(`index: no article in slot ${slot}`);
+    return s;
+  }
+
+  /** The id of an index term (as in `slotTermIds`), or -1 when no article has ever had it. */
+  termIdOf(term: string): number {
+    return this.vocab.get(term) ?? -1;
   }
 
   private idf(id: number): number {

@@ -46,16 +46,29 @@ const CUE_TESTS: Record<Cue, RegExp> = {
  * a person, date, place or number that the question itself does not already name.
  */
 export function cueBoost(cues: readonly Cue[], sentence: string, question: string, weight = 0.15): number {
-  const asked = question.toLowerCase();
+  return cueBoostLowered(cues, sentence, question.toLowerCase(), weight);
+}
+
+/** `cueBoost` with the question already lower-cased, for scoring many sentences against one question. */
+export function cueBoostLowered(
+  cues: readonly Cue[],
+  sentence: string,
+  asked: string,
+  weight = 0.15,
+): number {
   let boost = 0;
   for (const cue of cues) {
-    for (const m of sentence.matchAll(CUE_TESTS[cue])) {
+    // The patterns are global and shared: searched with exec from 0, and left at 0.
+    const re = CUE_TESTS[cue];
+    re.lastIndex = 0;
+    for (let m = re.exec(sentence); m !== null; m = re.exec(sentence)) {
       const found = (m[1] ?? m[0]).toLowerCase();
       if (!asked.includes(found)) {
         boost += weight;
         break;
       }
     }
+    re.lastIndex = 0;
   }
   return boost;
 }

@@ -50,6 +50,78 @@ export const FEATURES = [
 ] as const;
 
 const WH = /^(?:what|which|who|whom|whose|when|where|why|how)$/i;
+const DEFINITE = /^["“']?the\s+([\p{L}-]+)/iu;
+
+/**
+ * What the re-ranker and the passages need of a sentence that depends on its text alone, each part
+ * worked out on first use.
+ */
+export class SentenceView {
+  readonly text: string;
+  #words: readonly string[] | null = null;
+  #lemmas: readonly string[] | null = null;
+  #anaphoric: boolean | null = null;
+  #definite: readonly string[] | null | undefined;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** Its words (tokenize), in order. */
+  get words(): readonly string[] {
+    this.#words ??= tokenize(this.text).map((t) => t.word);
+    return this.#words;
+  }
+
+  /** The lemma (lemmaOf) of each of its words, in order. */
+  get lemmas(): readonly string[] {
+    this.#lemmas ??= this.words.map(lemmaOf);
+    return this.#lemmas;
+  }
+
+  /** It opens with a pronoun pointing back (ANAPHOR). */
+  get anaphoric(): boolean {
+    this.#anaphoric ??= ANAPHOR.test(this.text);
+    return this.#anaphoric;
+  }
+
+  /** The index terms of the word after an opening "The", or null when it does not open so. */
+  get definite(): readonly string[] | null {
+    if (this.#definite === undefined) {
+      const opener = DEFINITE.exec(this.text);
+      this.#definite = opener === null ? null : normalizeTerm(opener[1]!);
+    }
+    return this.#definite;
+  }
+}
+
+/**
+ * Sentence views by text, most recently used kept: some candidate sentences come back in later
+ * questions. Keyed by the text
+ * itself, so that a changed or replaced article can never be served another text's view. Two
+ * generations of at most VIEW_CACHE_SIZE each: when the newer fills up, the older is dropped.
+ */
+export const VIEW_CACHE_SIZE = 4096;
+let recentViews = new Map<string, SentenceView>();
+let olderViews = new Map<string, SentenceView>();
+
+/** The view of a sentence's text (cached, see VIEW_CACHE_SIZE). */
+export function sentenceView(text: string): SentenceView {
+  let view = recentViews.get(text);
+  if (view !== undefined) return view;
+  view = olderViews.get(text) ?? new SentenceView(text);
+  if (recentViews.size >= VIEW_CACHE_SIZE) {
+    olderViews = recentViews;
+    recentViews = new Map();
+  }
+  recentViews.set(text, view);
+  return view;
+}
+
+/** How many sentence views are cached (at most twice VIEW_CACHE_SIZE). */
+export function sentenceViewCount(): number {
+  return recentViews.size + olderViews.size;
+}
 
 /** Question terms, in order, with their idf; and the question's content words as written (folded). */
 interface QuestionView {
@@ -83,7 +155,22 @@ function viewOf(index: NewsIndex, queryTerms: readonly string[], question: strin
   return { terms: queryTerms, idf, words, afterWh, last };
 }
 
-/** The features (see FEATURES) of each candidate, in the candidates' order. */
+/** Scratch space of rerankFeatures, grown as needed (one question at a time). */
+let at = new Int32Array(64);
+let counts = new Int32Array(16);
+let flags = new Uint8Array(16);
+let hasWord = new Uint8Array(16);
+/** By term id: 1 + its question term number while rerankFeatures runs, 0 otherwise. */
+let kPlusOne = new Int32Array(1024);
+/** By term id: the last sentence (numbered by `stamp`) it was counted in, for distinct counts. */
+let seenIn = new Uint32Array(1024);
+let stamp = 0;
+
+/**
+ * The features (see FEATURES) of each candidate, in the candidates' order.
+ * The question's distinct terms are numbered 0..n-1 (`k`); a sentence is read as the `k` of each of
+ * its index terms (-1 for terms not in the question), straight from the index's term ids.
+ */
 export function rerankFeatures(
   index: NewsIndex,
   question: string,
@@ -95,85 +182,165 @@ export function rerankFeatures(
   const top = candidates[0]!.score;
   let maxOwn = 0;
   for (const c of candidates) maxOwn = Math.max(maxOwn, c.own);
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < q.terms.length; i++) pairs.push([q.terms[i]!, q.terms[i + 1]!]);
+  // The distinct question terms (q.idf's order), their idf and term ids (-1: not in the index).
+  const nq = q.idf.size;
+  const kOf = new Map<string, number>();
+  const idfs: number[] = [];
+  const qIds: number[] = [];
+  for (const [t, v] of q.idf) {
+    qIds.push(index.termIdOf(t));
+    kOf.set(t, kOf.size);
+    idfs.push(v);
+  }
+  const wordAt = new Map<string, number>();
+  for (const w of q.words) wordAt.set(w.word, wordAt.size);
+  const pairs: number[] = [];
+  for (let i = 0; i + 1 < q.terms.length; i++) pairs.push(kOf.get(q.terms[i]!)!, kOf.get(q.terms[i + 1]!)!);
+  const pairCount = pairs.length / 2;
   let wordMass = 0;
   for (const w of q.words) wordMass += w.idf;
   let maxIdf = 0;
   for (const v of q.idf.values()) maxIdf = Math.max(maxIdf, v);
   let bestOwnCoverage = 0;
   for (const c of candidates) bestOwnCoverage = Math.max(bestOwnCoverage, c.ownCoverage);
+  const afterWh = q.afterWh === null ? -1 : (kOf.get(q.afterWh) ?? -1);
+  const lastK = q.last === null ? -1 : (kOf.get(q.last) ?? -1);
+  if (counts.length < nq) {
+    counts = new Int32Array(nq * 2);
+    flags = new Uint8Array(nq * 2);
+  }
+  if (hasWord.length < wordAt.size) hasWord = new Uint8Array(wordAt.size * 2);
+  let maxId = 0;
+  for (const id of qIds) maxId = Math.max(maxId, id);
+  if (kPlusOne.length <= maxId) kPlusOne = new Int32Array(maxId * 2);
+  const kLimit = kPlusOne.length;
+  qIds.forEach((id, k) => {
+    if (id >= 0) kPlusOne[id] = k + 1;
+  });
+  // flags: bit 1 the sentence has term k, bit 2 the previous sentence has it, bit 4 the next one.
+  const marks = (ids: Uint32Array, from: number, to: number, bit: number): void => {
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!;
+      const k = id < kLimit ? kPlusOne[id]! - 1 : -1;
+      if (k >= 0) flags[k]! |= bit;
+    }
+  };
 
-  return candidates.map((c, rank) => {
-    const text = index.slotArticle(c.article).sentences[c.sentence]!.text;
-    const terms = index.sentenceTerms(c.article, c.sentence);
-    const positions = new Map<string, number[]>();
-    terms.forEach((t, i) => {
-      if (!q.idf.has(t)) return;
-      const list = positions.get(t);
-      if (list) list.push(i);
-      else positions.set(t, [i]);
-    });
+  try {
+    return candidates.map((c, rank) => features(c, rank));
+  } finally {
+    for (const id of qIds) if (id >= 0) kPlusOne[id] = 0;
+  }
 
-    let close = 0;
-    for (const [a, b] of pairs) {
-      const pa = positions.get(a);
-      const pb = positions.get(b);
-      if (pa && pb && pa.some((i) => pb.some((j) => Math.abs(i - j) <= 2))) close++;
+  function features(c: Candidate, rank: number): number[] {
+    const sentences = index.slotArticle(c.article).sentences;
+    const text = sentences[c.sentence]!.text;
+    const view = sentenceView(text);
+    const { terms: ids, offsets } = index.slotTermIds(c.article);
+    const from = offsets[c.sentence]!;
+    const n = offsets[c.sentence + 1]! - from;
+    if (at.length < n) at = new Int32Array(n * 2);
+    flags.fill(0, 0, nq);
+    let matched = 0;
+    let distinct = 0;
+    if (++stamp === 0xffffffff) {
+      seenIn.fill(0);
+      stamp = 1;
+    }
+    for (let i = 0; i < n; i++) {
+      const id = ids[from + i]!;
+      const k = id < kLimit ? kPlusOne[id]! - 1 : -1;
+      at[i] = k;
+      if (k >= 0 && (flags[k]! & 1) === 0) {
+        flags[k] = 1;
+        matched++;
+      }
+      if (id >= seenIn.length) {
+        const grown = new Uint32Array(id * 2);
+        grown.set(seenIn);
+        seenIn = grown;
+      }
+      if (seenIn[id] !== stamp) {
+        seenIn[id] = stamp;
+        distinct++;
+      }
     }
 
-    const folded = new Set(tokenize(text).map((t) => lemmaOf(t.word)));
+    let close = 0;
+    for (let p = 0; p < pairs.length; p += 2) {
+      const a = pairs[p]!;
+      const b = pairs[p + 1]!;
+      if ((flags[a]! & 1) === 0 || (flags[b]! & 1) === 0) continue;
+      let near = false;
+      for (let i = 0; i < n && !near; i++) {
+        if (at[i] !== a) continue;
+        for (let j = Math.max(0, i - 2); j <= Math.min(n - 1, i + 2); j++) {
+          if (at[j] === b) {
+            near = true;
+            break;
+          }
+        }
+      }
+      if (near) close++;
+    }
+
     let exactMass = 0;
-    for (const w of q.words) if (folded.has(w.word)) exactMass += w.idf;
+    hasWord.fill(0, 0, q.words.length);
+    for (const lemma of view.lemmas) {
+      const j = wordAt.get(lemma);
+      if (j !== undefined) hasWord[j] = 1;
+    }
+    q.words.forEach((w, j) => {
+      if (hasWord[j] === 1) exactMass += w.idf;
+    });
 
     // Narrowest window of sentence positions holding one of each matched question term.
-    const matched = [...positions.keys()];
     let compact = 0;
-    if (matched.length > 0) {
-      const events = matched.flatMap((t, k) => positions.get(t)!.map((i) => [i, k] as const));
-      events.sort((x, y) => x[0] - y[0]);
-      const count = new Array<number>(matched.length).fill(0);
+    if (matched > 0) {
+      counts.fill(0, 0, nq);
       let have = 0;
       let best = Number.POSITIVE_INFINITY;
       let lo = 0;
-      for (const [i, k] of events) {
-        if (count[k]!++ === 0) have++;
-        while (have === matched.length) {
-          const [j, m] = events[lo]!;
-          best = Math.min(best, i - j + 1);
-          if (--count[m]! === 0) have--;
+      for (let i = 0; i < n; i++) {
+        const k = at[i]!;
+        if (k < 0) continue;
+        if (counts[k]!++ === 0) have++;
+        while (have === matched) {
+          while (at[lo]! < 0) lo++;
+          best = Math.min(best, i - lo + 1);
+          if (--counts[at[lo]!]! === 0) have--;
           lo++;
         }
       }
-      compact = matched.length / best;
+      compact = matched / best;
     }
 
     let missingMax = 0;
-    for (const [t, v] of q.idf) if (!positions.has(t)) missingMax = Math.max(missingMax, v);
+    for (let k = 0; k < nq; k++) if ((flags[k]! & 1) === 0) missingMax = Math.max(missingMax, idfs[k]!);
 
-    const prevTerms =
-      c.sentence > 0 ? new Set(index.sentenceTerms(c.article, c.sentence - 1)) : new Set<string>();
-    const sentenceCount = index.slotArticle(c.article).sentences.length;
-    const nextTerms =
-      c.sentence + 1 < sentenceCount
-        ? new Set(index.sentenceTerms(c.article, c.sentence + 1))
-        : new Set<string>();
+    if (c.sentence > 0) marks(ids, offsets[c.sentence - 1]!, from, 2);
+    if (c.sentence + 1 < sentences.length) marks(ids, from + n, offsets[c.sentence + 2]!, 4);
     let prevMass = 0;
     let nextMass = 0;
     let idfMass = 0;
-    for (const [t, v] of q.idf) {
+    for (let k = 0; k < nq; k++) {
+      const v = idfs[k]!;
       idfMass += v;
-      if (positions.has(t)) continue;
-      if (prevTerms.has(t)) prevMass += v;
-      if (nextTerms.has(t)) nextMass += v;
+      const f = flags[k]!;
+      if ((f & 1) !== 0) continue;
+      if ((f & 2) !== 0) prevMass += v;
+      if ((f & 4) !== 0) nextMass += v;
     }
-    const opener = /^["“']?the\s+([\p{L}-]+)/iu.exec(text);
-    const definiteBack = opener !== null && normalizeTerm(opener[1]!).some((t) => prevTerms.has(t)) ? 1 : 0;
-    const pointsBack = ANAPHOR.test(text) || definiteBack === 1;
+    let definiteBack = 0;
+    if (view.definite !== null && c.sentence > 0) {
+      for (const t of view.definite) {
+        const id = index.termIdOf(t);
+        for (let i = offsets[c.sentence - 1]!; i < from && id >= 0; i++) if (ids[i] === id) definiteBack = 1;
+      }
+    }
+    const pointsBack = view.anaphoric || definiteBack === 1;
 
-    const distinct = new Set(terms);
-    let novel = 0;
-    for (const t of distinct) if (!q.idf.has(t)) novel++;
+    const novel = distinct - matched;
 
     return [
       Math.log(Math.max(c.score, 1e-9) / Math.max(top, 1e-9)),
@@ -182,25 +349,25 @@ export function rerankFeatures(
       c.coverage,
       c.cue,
       c.articleScore,
-      pairs.length > 0 ? close / pairs.length : 0,
+      pairCount > 0 ? close / pairCount : 0,
       wordMass > 0 ? exactMass / wordMass : 0,
-      Math.log(1 + terms.length),
+      Math.log(1 + n),
       c.sentence === 0 ? 1 : 0,
-      ANAPHOR.test(text) ? 1 : 0,
+      view.anaphoric ? 1 : 0,
       1 / (rank + 1),
       compact,
-      distinct.size > 0 ? novel / distinct.size : 0,
+      distinct > 0 ? novel / distinct : 0,
       maxIdf > 0 ? missingMax / maxIdf : 0,
       missingMax === 0 ? 1 : 0,
       bestOwnCoverage > 0 ? c.ownCoverage / bestOwnCoverage : 0,
-      q.afterWh !== null && positions.has(q.afterWh) ? 1 : 0,
-      q.last !== null && positions.has(q.last) ? 1 : 0,
+      afterWh >= 0 && (flags[afterWh]! & 1) !== 0 ? 1 : 0,
+      lastK >= 0 && (flags[lastK]! & 1) !== 0 ? 1 : 0,
       idfMass > 0 ? prevMass / idfMass : 0,
       idfMass > 0 ? nextMass / idfMass : 0,
       idfMass > 0 && pointsBack ? prevMass / idfMass : 0,
       definiteBack,
     ];
-  });
+  }
 }
 
 /** The model's score of one feature row. */

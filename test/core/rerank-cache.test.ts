@@ -1,0 +1,180 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { type AskOptions, candidates, matchedWords } from "../../src/core/answer.ts";
+import { parseArticle } from "../../src/core/articles.ts";
+import { defaultRanking, type Hit, NewsIndex, type SearchOutcome } from "../../src/core/index.ts";
+import { lemmaOf } from "../../src/core/normalize.ts";
+import { cueBoost, cueBoostLowered, questionCues } from "../../src/core/rank.ts";
+import {
+  type Candidate,
+  FEATURES,
+  RERANK_DEPTH,
+  rerankFeatures,
+  sentenceView,
+  sentenceViewCount,
+  VIEW_CACHE_SIZE,
+} from "../../src/core/rerank.ts";
+
+const fixtureText = (name: string) => readFileSync(`test/fixtures/ranking/${name}`, "utf8");
+const article = (name: string, content = fixtureText(name)) => parseArticle({ path: name, content });
+
+const feature = (row: readonly number[] | undefined, name: (typeof FEATURES)[number]) =>
+  row?.[FEATURES.indexOf(name)];
+
+/** The features of the candidate whose text starts with `start`. */
+function featuresOf(index: NewsIndex, question: string, start: string): readonly number[] {
+  const outcome = index.search(question);
+  const list = candidates(index, question, outcome, {}, RERANK_DEPTH);
+  const rows = rerankFeatures(index, question, outcome.queryTerms, list);
+  const at = list.findIndex((c) =>
+    index.slotArticle(c.article).sentences[c.sentence]!.text.startsWith(start),
+  );
+  expect(at).toBeGreaterThanOrEqual(0);
+  return rows[at]!;
+}
+
+describe("re-ranker sentence views", () => {
+  it("GIVEN an article replaced in the index with a changed sentence WHEN asked again THEN its features come from the new text, not the cached old one", () => {
+    const index = NewsIndex.build([article("shipyard.md"), article("immunity.md")]);
+    const question = "Who builds ferries?";
+    const before = featuresOf(index, question, "The company builds");
+    expect(feature(before, "anaphoric")).toBe(1); // "The company" points back
+    expect(feature(before, "exact")).toBeCloseTo(1);
+
+    // Same article id, same sentence number: now it names the yard and says "constructs".
+    const changed = fixtureText("shipyard.md").replace(
+      "The company builds ferries",
+      "Marlow constructs ferries",
+    );
+    index.replace(article("shipyard.md", changed));
+    const after = featuresOf(index, question, "Marlow constructs ferries");
+    expect(feature(after, "anaphoric")).toBe(0);
+    expect(feature(after, "exact")).toBeLessThan(1);
+  });
+
+  it("GIVEN many more distinct sentences than the cache holds WHEN viewed THEN it keeps at most two generations and a recent view is served again", () => {
+    for (let i = 0; i < 3 * VIEW_CACHE_SIZE; i++) sentenceView(`Sentence number ${i} of the test.`);
+    expect(sentenceViewCount()).toBeLessThanOrEqual(2 * VIEW_CACHE_SIZE);
+    const text = "The ferries sailed; they were late.";
+    const view = sentenceView(text);
+    expect(sentenceView(text)).toBe(view);
+    expect(view.words).toEqual(["The", "ferries", "sailed", "they", "were", "late"]);
+    expect(view.lemmas).toEqual(view.words.map((w) => lemmaOf(w)));
+    expect(view.lemmas.slice(1, 3)).toEqual(["ferry", "sail"]);
+    expect(view.definite).toEqual(["ferri"]);
+    expect(view.anaphoric).toBe(false);
+    expect(sentenceView("They said so.").anaphoric).toBe(true);
+  });
+});
+
+describe("matched words", () => {
+  it("GIVEN a sentence with repeated, inflected and hyphenated matches WHEN its matched words are asked twice THEN each written form comes once, in order, both times", () => {
+    const text = "Ferries and ferry crews met the Al-Sharaa ferries at Dover.";
+    const matched = new Set(["ferri", "sharaa"]);
+    const words = ["Ferries", "ferry", "Al-Sharaa", "ferries"];
+    expect(matchedWords(text, matched)).toEqual(words);
+    expect(matchedWords(text, matched)).toEqual(words);
+    expect(matchedWords(text, new Set(["dover"]))).toEqual(["Dover"]);
+  });
+});
+
+describe("index term ids", () => {
+  it("GIVEN an indexed article WHEN its term ids are read THEN they name the same terms as sentenceTerms", () => {
+    const index = NewsIndex.build([article("shipyard.md"), article("immunity.md")]);
+    const { terms, offsets } = index.slotTermIds(0);
+    const sentences = index.slotArticle(0).sentences;
+    expect(offsets).toHaveLength(sentences.length + 1);
+    sentences.forEach((_, s) => {
+      const words = index.sentenceTerms(0, s);
+      expect([...terms.subarray(offsets[s]!, offsets[s + 1]!)]).toEqual(words.map((w) => index.termIdOf(w)));
+    });
+    expect(index.termIdOf("no-such-term")).toBe(-1);
+    expect(() => index.slotTermIds(99)).toThrow(/index: no article in slot 99/);
+  });
+});
+
+/** candidates() as first written: every considered hit boosted, all sorted, then distinct texts. */
+function plainCandidates(
+  index: NewsIndex,
+  query: string,
+  outcome: SearchOutcome,
+  options: AskOptions,
+  wanted: number,
+): Candidate[] {
+  const minCoverage = options.ranking?.minCoverage ?? defaultRanking.minCoverage;
+  const cueWeight = options.ranking?.cueWeight ?? defaultRanking.cueWeight;
+  const cues = questionCues(query);
+  const eligible = outcome.hits.filter((h) => h.coverage >= minCoverage);
+  const rank = (floor: number) => {
+    const considered = eligible.filter((h) => h.score >= floor);
+    const ranked = considered
+      .map((h) => {
+        const cue = cueBoost(
+          cues,
+          index.slotArticle(h.article).sentences[h.sentence]!.text,
+          query,
+          cueWeight,
+        );
+        return { ...h, cue, score: h.score * (1 + cue) };
+      })
+      .sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
+    const seen = new Set<string>();
+    const unique: Candidate[] = [];
+    for (const h of ranked) {
+      const text = index.slotArticle(h.article).sentences[h.sentence]!.text;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      unique.push(h);
+      if (unique.length >= wanted) break;
+    }
+    return { unique, complete: unique.length >= wanted || considered.length === eligible.length };
+  };
+  const kth = eligible[wanted - 1];
+  const first = rank(cues.length > 0 && kth ? kth.score / (1 + cueWeight * cues.length) : -Infinity);
+  return first.complete ? first.unique : rank(-Infinity).unique;
+}
+
+describe("candidates", () => {
+  const index = NewsIndex.build([article("shipyard.md"), article("immunity.md")]);
+  const questions = [
+    "Who builds ferries?",
+    "When did the regatta draw crowds?",
+    "Where did Marlow Shipyards open a dry dock?",
+    "Marlow Shipyards rowing club regatta",
+    "What does the immune system do?",
+    "Why do people get sick?",
+  ];
+
+  it("GIVEN questions with and without cues WHEN candidates are picked THEN they equal boosting and sorting every hit", () => {
+    for (const question of questions) {
+      const outcome = index.search(question);
+      for (const wanted of [1, 3, RERANK_DEPTH]) {
+        expect(candidates(index, question, outcome, {}, wanted)).toEqual(
+          plainCandidates(index, question, outcome, {}, wanted),
+        );
+      }
+    }
+  });
+
+  it("GIVEN hits that do not stand in ranking order WHEN candidates are picked THEN they are still sorted as when every hit is boosted and sorted", () => {
+    let reordered = 0;
+    for (const question of questions) {
+      const outcome = index.search(question);
+      const shuffled: SearchOutcome = { ...outcome, hits: [...outcome.hits].reverse() as Hit[] };
+      const list = candidates(index, question, shuffled, {}, RERANK_DEPTH);
+      expect(list).toEqual(plainCandidates(index, question, shuffled, {}, RERANK_DEPTH));
+      if (list.length > 1 && list[0]!.score > list[list.length - 1]!.score) reordered++;
+    }
+    expect(reordered).toBeGreaterThan(0);
+  });
+
+  it("GIVEN a sentence with several dates WHEN its cue boost is asked twice THEN the shared patterns give the same boost each time", () => {
+    const sentence = "In June 2024 and again on Monday the regatta was held.";
+    const question = "When was the regatta in June?";
+    const once = cueBoost(["date"], sentence, question);
+    expect(once).toBeCloseTo(0.15);
+    expect(cueBoost(["date"], sentence, question)).toBe(once);
+    expect(cueBoostLowered(["date"], sentence, question.toLowerCase())).toBe(once);
+    expect(cueBoost(["date"], "Nothing dated here.", question)).toBe(0);
+  });
+});
