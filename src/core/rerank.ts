@@ -96,10 +96,11 @@ export class SentenceView {
 }
 
 /**
- * Sentence views by text, most recently used kept: some candidate sentences come back in later
- * questions. Keyed by the text
- * itself, so that a changed or replaced article can never be served another text's view. Two
- * generations of at most VIEW_CACHE_SIZE each: when the newer fills up, the older is dropped.
+ * Sentence views by text, most recently used kept: a question's passages are sentences it has just
+ * re-ranked, and candidate sentences come back in later questions (on XQuAD's, re-ranking takes half
+ * the time on a second pass). Keyed by the text itself, so that a changed or replaced article can
+ * never be served another text's view. Two generations of at most VIEW_CACHE_SIZE each: when the
+ * newer fills up, the older is dropped.
  */
 export const VIEW_CACHE_SIZE = 4096;
 let recentViews = new Map<string, SentenceView>();
