@@ -22,37 +22,12 @@ export interface AskOptions {
   readonly ranking?: Partial<RankingOptions>;
 }
 
-/**
- * The index terms of words as written (normalizeTerm), most recently used kept: the words of quoted
- * sentences recur from question to question. Two generations of at most WORD_CACHE_SIZE each.
- */
-export const WORD_CACHE_SIZE = 16_384;
-let recentWords = new Map<string, readonly string[]>();
-let olderWords = new Map<string, readonly string[]>();
-
-function termsOfWord(word: string): readonly string[] {
-  let terms = recentWords.get(word);
-  if (terms !== undefined) return terms;
-  terms = olderWords.get(word) ?? normalizeTerm(word);
-  if (recentWords.size >= WORD_CACHE_SIZE) {
-    olderWords = recentWords;
-    recentWords = new Map();
-  }
-  recentWords.set(word, terms);
-  return terms;
-}
-
-/** How many words' terms are cached (at most twice WORD_CACHE_SIZE). */
-export function wordCacheCount(): number {
-  return recentWords.size + olderWords.size;
-}
-
 /** The words of `text`, as written there, whose index terms are in `matched`. */
 export function matchedWords(text: string, matched: ReadonlySet<string>): string[] {
   const out: string[] = [];
   // Its view keeps the sentence's words (re-ranking has usually just made it).
   for (const word of sentenceView(text).words) {
-    if (!out.includes(word) && termsOfWord(word).some((t) => matched.has(t))) out.push(word);
+    if (!out.includes(word) && normalizeTerm(word).some((t) => matched.has(t))) out.push(word);
   }
   return out;
 }

@@ -2,6 +2,15 @@ import { describe, expect, it } from "vitest";
 import { foldText, normalizeTerm, textTerms, tokenize } from "../../src/core/normalize.ts";
 
 describe("normalizeTerm", () => {
+  it("GIVEN more distinct words than its cache holds WHEN normalised again THEN the terms are the same as the first time", () => {
+    const words = ["Reconstruction", "Al-Sharaa's", "1.13bn", "Ferries", "the"];
+    const first = words.map((w) => [...normalizeTerm(w)]);
+    for (let i = 0; i < 250_000; i++) normalizeTerm(`filler${i}s`);
+    expect(words.map((w) => [...normalizeTerm(w)])).toEqual(first);
+    expect(first).toEqual([["reconstruct"], ["al", "sharaa", "alsharaa"], ["1.13bn"], ["ferri"], []]);
+    expect(normalizeTerm("filler7s")).toEqual(["filler7"]);
+  });
+
   it("GIVEN different case, diacritics and curly quotes WHEN normalised THEN they meet", () => {
     expect(normalizeTerm("Café")).toEqual(normalizeTerm("cafe"));
     expect(normalizeTerm("Sharaa’s")).toEqual(normalizeTerm("sharaa"));
