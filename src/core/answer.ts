@@ -6,7 +6,7 @@ import { defaultRanking } from "./index.ts";
 import { normalizeTerm, tokenize } from "./normalize.ts";
 import { passageOf } from "./passage.ts";
 import { cueBoostLowered, questionCues } from "./rank.ts";
-import { type Candidate, RERANK_DEPTH, rerank, sentenceView } from "./rerank.ts";
+import { type Candidate, RERANK_DEPTH, rerank } from "./rerank.ts";
 import type { Answer, Article } from "./types.ts";
 
 /** Longest question accepted, in characters. */
@@ -23,35 +23,31 @@ export interface AskOptions {
 }
 
 /**
- * The index terms of words as written (normalizeTerm), most recently used kept: the words of quoted
- * sentences recur from question to question. Two generations of at most WORD_CACHE_SIZE each.
+ * The index terms of words as written (normalizeTerm), for the first WORD_CACHE_SIZE words quoted:
+ * the words of quoted sentences recur from question to question ("the", "said", names in the news).
+ * Filled once and then only read, so that it adds nothing for the garbage collector to copy later.
  */
-export const WORD_CACHE_SIZE = 16_384;
-let recentWords = new Map<string, readonly string[]>();
-let olderWords = new Map<string, readonly string[]>();
+export const WORD_CACHE_SIZE = 50_000;
+const wordTerms = new Map<string, readonly string[]>();
 
 function termsOfWord(word: string): readonly string[] {
-  let terms = recentWords.get(word);
-  if (terms !== undefined) return terms;
-  terms = olderWords.get(word) ?? normalizeTerm(word);
-  if (recentWords.size >= WORD_CACHE_SIZE) {
-    olderWords = recentWords;
-    recentWords = new Map();
+  let terms = wordTerms.get(word);
+  if (terms === undefined) {
+    terms = normalizeTerm(word);
+    if (wordTerms.size < WORD_CACHE_SIZE) wordTerms.set(word, terms);
   }
-  recentWords.set(word, terms);
   return terms;
 }
 
-/** How many words' terms are cached (at most twice WORD_CACHE_SIZE). */
+/** How many words' terms are cached (at most WORD_CACHE_SIZE). */
 export function wordCacheCount(): number {
-  return recentWords.size + olderWords.size;
+  return wordTerms.size;
 }
 
 /** The words of `text`, as written there, whose index terms are in `matched`. */
 export function matchedWords(text: string, matched: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  // Its view keeps the sentence's words (re-ranking has usually just made it).
-  for (const word of sentenceView(text).words) {
+  for (const { word } of tokenize(text)) {
     if (!out.includes(word) && termsOfWord(word).some((t) => matched.has(t))) out.push(word);
   }
   return out;
