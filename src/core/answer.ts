@@ -6,7 +6,7 @@ import { defaultRanking } from "./index.ts";
 import { normalizeTerm, tokenize } from "./normalize.ts";
 import { passageOf } from "./passage.ts";
 import { cueBoostLowered, questionCues } from "./rank.ts";
-import { type Candidate, RERANK_DEPTH, rerank, sentenceView } from "./rerank.ts";
+import { type Candidate, RERANK_DEPTH, rerank } from "./rerank.ts";
 import type { Answer, Article } from "./types.ts";
 
 /** Longest question accepted, in characters. */
@@ -25,8 +25,7 @@ export interface AskOptions {
 /** The words of `text`, as written there, whose index terms are in `matched`. */
 export function matchedWords(text: string, matched: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  // Its view keeps the sentence's words (re-ranking has usually just made it).
-  for (const word of sentenceView(text).words) {
+  for (const { word } of tokenize(text)) {
     if (!out.includes(word) && normalizeTerm(word).some((t) => matched.has(t))) out.push(word);
   }
   return out;

@@ -52,78 +52,6 @@ export const FEATURES = [
 const WH = /^(?:what|which|who|whom|whose|when|where|why|how)$/i;
 const DEFINITE = /^["“']?the\s+([\p{L}-]+)/iu;
 
-/**
- * What the re-ranker and the passages need of a sentence that depends on its text alone, each part
- * worked out on first use.
- */
-export class SentenceView {
-  readonly text: string;
-  #words: readonly string[] | null = null;
-  #lemmas: readonly string[] | null = null;
-  #anaphoric: boolean | null = null;
-  #definite: readonly string[] | null | undefined;
-
-  constructor(text: string) {
-    this.text = text;
-  }
-
-  /** Its words (tokenize), in order. */
-  get words(): readonly string[] {
-    this.#words ??= tokenize(this.text).map((t) => t.word);
-    return this.#words;
-  }
-
-  /** The lemma (lemmaOf) of each of its words, in order. */
-  get lemmas(): readonly string[] {
-    this.#lemmas ??= this.words.map(lemmaOf);
-    return this.#lemmas;
-  }
-
-  /** It opens with a pronoun pointing back (ANAPHOR). */
-  get anaphoric(): boolean {
-    this.#anaphoric ??= ANAPHOR.test(this.text);
-    return this.#anaphoric;
-  }
-
-  /** The index terms of the word after an opening "The", or null when it does not open so. */
-  get definite(): readonly string[] | null {
-    if (this.#definite === undefined) {
-      const opener = DEFINITE.exec(this.text);
-      this.#definite = opener === null ? null : normalizeTerm(opener[1]!);
-    }
-    return this.#definite;
-  }
-}
-
-/**
- * Sentence views by text, most recently used kept: a question's passages are sentences it has just
- * re-ranked, and candidate sentences come back in later questions (on XQuAD's, re-ranking takes half
- * the time on a second pass). Keyed by the text itself, so that a changed or replaced article can
- * never be served another text's view. Two generations of at most VIEW_CACHE_SIZE each: when the
- * newer fills up, the older is dropped.
- */
-export const VIEW_CACHE_SIZE = 4096;
-let recentViews = new Map<string, SentenceView>();
-let olderViews = new Map<string, SentenceView>();
-
-/** The view of a sentence's text (cached, see VIEW_CACHE_SIZE). */
-export function sentenceView(text: string): SentenceView {
-  let view = recentViews.get(text);
-  if (view !== undefined) return view;
-  view = olderViews.get(text) ?? new SentenceView(text);
-  if (recentViews.size >= VIEW_CACHE_SIZE) {
-    olderViews = recentViews;
-    recentViews = new Map();
-  }
-  recentViews.set(text, view);
-  return view;
-}
-
-/** How many sentence views are cached (at most twice VIEW_CACHE_SIZE). */
-export function sentenceViewCount(): number {
-  return recentViews.size + olderViews.size;
-}
-
 /** Question terms, in order, with their idf; and the question's content words as written (folded). */
 interface QuestionView {
   readonly terms: readonly string[];
@@ -236,7 +164,6 @@ export function rerankFeatures(
   function features(c: Candidate, rank: number): number[] {
     const sentences = index.slotArticle(c.article).sentences;
     const text = sentences[c.sentence]!.text;
-    const view = sentenceView(text);
     const { terms: ids, offsets } = index.slotTermIds(c.article);
     const from = offsets[c.sentence]!;
     const n = offsets[c.sentence + 1]! - from;
@@ -287,9 +214,11 @@ export function rerankFeatures(
 
     let exactMass = 0;
     hasWord.fill(0, 0, q.words.length);
-    for (const lemma of view.lemmas) {
-      const j = wordAt.get(lemma);
-      if (j !== undefined) hasWord[j] = 1;
+    if (wordAt.size > 0) {
+      for (const token of tokenize(text)) {
+        const j = wordAt.get(lemmaOf(token.word));
+        if (j !== undefined) hasWord[j] = 1;
+      }
     }
     q.words.forEach((w, j) => {
       if (hasWord[j] === 1) exactMass += w.idf;
@@ -333,13 +262,15 @@ export function rerankFeatures(
       if ((f & 4) !== 0) nextMass += v;
     }
     let definiteBack = 0;
-    if (view.definite !== null && c.sentence > 0) {
-      for (const t of view.definite) {
+    const opener = c.sentence > 0 ? DEFINITE.exec(text) : null;
+    if (opener !== null) {
+      for (const t of normalizeTerm(opener[1]!)) {
         const id = index.termIdOf(t);
         for (let i = offsets[c.sentence - 1]!; i < from && id >= 0; i++) if (ids[i] === id) definiteBack = 1;
       }
     }
-    const pointsBack = view.anaphoric || definiteBack === 1;
+    const anaphoric = ANAPHOR.test(text);
+    const pointsBack = anaphoric || definiteBack === 1;
 
     const novel = distinct - matched;
 
@@ -354,7 +285,7 @@ export function rerankFeatures(
       wordMass > 0 ? exactMass / wordMass : 0,
       Math.log(1 + n),
       c.sentence === 0 ? 1 : 0,
-      view.anaphoric ? 1 : 0,
+      anaphoric ? 1 : 0,
       1 / (rank + 1),
       compact,
       distinct > 0 ? novel / distinct : 0,
