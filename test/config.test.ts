@@ -119,7 +119,8 @@ describe("config", () => {
 });
 
 describe("log", () => {
-  it("GIVEN the token in a message, a field and an error WHEN logged THEN it never reaches the output", () => {
+  /** A log destination that keeps what is written. */
+  const collect = () => {
     let out = "";
     const sink = new Writable({
       write(chunk, _enc, cb) {
@@ -127,24 +128,23 @@ describe("log", () => {
         cb();
       },
     });
+    return { sink, text: () => out };
+  };
+
+  it("GIVEN the token in a message, a field and an error WHEN logged THEN it never reaches the output", () => {
+    const { sink, text } = collect();
     const logger = createLogger({ level: "debug", secrets: [TOKEN], destination: sink });
     logger.info(`logging in with ${TOKEN}`);
     logger.info({ token: TOKEN, config: { discordToken: TOKEN } }, "config");
     logger.error({ err: new Error(`bad auth ${TOKEN}`) }, "failed");
     logger.warn({ nested: { text: `x ${TOKEN} y` } }, "nested");
-    expect(out).toContain("logging in with [redacted]");
-    expect(out).toContain("bad auth [redacted]");
-    expect(out).not.toContain("secret-part");
+    expect(text()).toContain("logging in with [redacted]");
+    expect(text()).toContain("bad auth [redacted]");
+    expect(text()).not.toContain("secret-part");
   });
 
   it("GIVEN a lazy child WHEN it writes at an enabled level THEN the line carries its bindings (token still redacted), and below the level nothing is made", () => {
-    let out = "";
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        out += chunk.toString();
-        cb();
-      },
-    });
+    const { sink, text } = collect();
     const logger = createLogger({ level: "warn", secrets: [TOKEN], destination: sink });
     let children = 0;
     const child = logger.child.bind(logger);
@@ -156,11 +156,11 @@ describe("log", () => {
     log.info({ n: 1 }, "quiet");
     log.debug({ n: 2 }, "quieter");
     expect(children).toBe(0);
-    expect(out).toBe("");
+    expect(text()).toBe("");
     log.warn({ detail: `x ${TOKEN}` }, "loud");
     log.error({ n: 3 }, "louder");
     expect(children).toBe(1);
-    const lines = out
+    const lines = text()
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -168,6 +168,6 @@ describe("log", () => {
       ["42", "loud"],
       ["42", "louder"],
     ]);
-    expect(out).toContain("x [redacted]");
+    expect(text()).toContain("x [redacted]");
   });
 });
