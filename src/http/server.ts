@@ -36,6 +36,7 @@ import { createDispatcher, type Dispatcher } from "../discord/dispatch.ts";
 import type { RestClient } from "../discord/responder.ts";
 import { type AppLogger, lazyChild } from "../log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { TurnQueue } from "./turns.ts";
 import { createVerifier, defaultVerifyBackend, MAX_AGE_SECONDS, MAX_SKEW_SECONDS } from "./verify.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -246,6 +247,7 @@ export async function startInteractionsServer(
   );
 
   let dispatch: Dispatcher | null = null;
+  const turns = new TurnQueue();
   const jobs = new Set<Promise<void>>();
   let closing = false;
   let active = 0;
@@ -310,6 +312,8 @@ export async function startInteractionsServer(
       await send(res, 200, response, closing ? { connection: "close" } : {});
     };
     const log = lazyChild(logger, { interaction: raw.id });
+    // One answer per event-loop turn (see turns.ts), so new connections and other I/O are not held up.
+    await turns.next();
     const job = dispatch(raw, initial)
       .catch((err) => log.error({ err }, "http: interaction crashed the router"))
       .then(async () => {
