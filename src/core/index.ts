@@ -11,7 +11,7 @@
  * with the question, is what keeps `ask` within milliseconds on 176,000 sentences.
  */
 import MiniSearch from "minisearch";
-import { normalizeTerm, tokenize } from "./normalize.ts";
+import { lemmaOf, normalizeTerm, tokenize } from "./normalize.ts";
 import { questionContent } from "./rank.ts";
 import type { Article } from "./types.ts";
 
@@ -114,11 +114,17 @@ export interface SerializedIndex {
   readonly sentenceLengths: string;
   readonly titleTerms: string;
   readonly titleLengths: string;
+  /** Every lemma (`lemmaOf`) of the written words, by lemma id. */
+  readonly lemmas: string[];
+  /** The lemma id of every written word of every sentence, in order. */
+  readonly wordLemmas: string;
+  /** Per sentence (articles in order): how many written words it has. */
+  readonly wordCounts: string;
   /** The stage-1 MiniSearch index, as MiniSearch's own JSON. */
   readonly articles: string;
 }
 
-const INDEX_VERSION = 2;
+const INDEX_VERSION = 3;
 
 /** A sentence that opens by pointing back at the previous one. */
 export const ANAPHOR =
@@ -174,6 +180,14 @@ export interface SlotTermIds {
   readonly offsets: Uint32Array;
 }
 
+/** The lemma ids of the written words of an article's sentences (see `NewsIndex.slotLemmas`). */
+export interface SlotLemmas {
+  /** Lemma id of every written word of its sentences, in order (stop words too). */
+  readonly lemmas: Uint32Array;
+  /** Where each sentence's words start in `lemmas` (one more entry than sentences). */
+  readonly offsets: Uint32Array;
+}
+
 /** An indexed article: its index terms, sentence by sentence, and its title's. */
 interface Slot {
   readonly article: Article;
@@ -182,6 +196,7 @@ interface Slot {
   /** Where each sentence's terms start in `terms` (one more entry than sentences). */
   readonly offsets: Uint32Array;
   readonly title: Uint32Array;
+  readonly words: SlotLemmas;
 }
 
 /** Levenshtein distance, bounded: returns max + 1 as soon as it is exceeded. */
@@ -219,6 +234,13 @@ export class NewsIndex {
   private readonly surfaces: string[] = [];
   private readonly df: number[] = [];
   private readonly articleDf: number[] = [];
+  /**
+   * The lemma (`lemmaOf`) of every written word, as an id: the re-ranker compares a question's words
+   * with its candidates' as written, and reading ids here costs a fraction of lemmatising (even through
+   * a cache) the ~260 words of ten candidate sentences per question.
+   */
+  private readonly lemmaIds = new Map<string, number>();
+  private readonly lemmaList: string[] = [];
   private sentenceCount = 0;
   private termTotal = 0;
   private live: Article[] | null = null;
@@ -242,6 +264,12 @@ export class NewsIndex {
   private tfScratch = new Uint32Array(0);
   /** Stage 2: the query-term number of each index term while a search runs (-1 otherwise). */
   private termSlot = new Int32Array(0);
+  /**
+   * Stage 2: one bit per index term, set for the query's terms while a search runs. Most words of a
+   * candidate article are not in the question; this 1/32-size bitmap answers that from the CPU's cache
+   * (~50 KB for 400,000 terms), where `termSlot` (1.6 MB and up) would cost a memory access per word.
+   */
+  private queryBits = new Uint32Array(0);
 
   private constructor(miniSearch: MiniSearch<ArticleDoc>) {
     this.miniSearch = miniSearch;
@@ -317,10 +345,21 @@ export class NewsIndex {
     return id;
   }
 
-  private termIds(text: string, into: number[]): void {
+  private termIds(text: string, into: number[], lemmas?: number[]): void {
     for (const token of tokenize(text)) {
       for (const term of normalizeTerm(token.word)) into.push(this.termId(term, token.word));
+      if (lemmas) lemmas.push(this.lemmaId(lemmaOf(token.word)));
     }
+  }
+
+  private lemmaId(lemma: string): number {
+    let id = this.lemmaIds.get(lemma);
+    if (id === undefined) {
+      id = this.lemmaList.length;
+      this.lemmaIds.set(lemma, id);
+      this.lemmaList.push(lemma);
+    }
+    return id;
   }
 
   /** Records an article's terms and statistics; returns its MiniSearch document (not yet added). */
@@ -328,11 +367,14 @@ export class NewsIndex {
     if (this.slotOf.has(article.id)) throw new Error(`index: duplicate article id ${article.id}`);
     const terms: number[] = [];
     const offsets: number[] = [0];
+    const lemmas: number[] = [];
+    const lemmaOffsets: number[] = [0];
     for (const sentence of article.sentences) {
       const start = terms.length;
-      this.termIds(sentence.text, terms);
+      this.termIds(sentence.text, terms, lemmas);
       for (const t of new Set(terms.slice(start))) this.df[t]!++;
       offsets.push(terms.length);
+      lemmaOffsets.push(lemmas.length);
     }
     for (const t of new Set(terms)) this.articleDf[t]!++;
     const title: number[] = [];
@@ -343,6 +385,7 @@ export class NewsIndex {
       terms: Uint32Array.from(terms),
       offsets: Uint32Array.from(offsets),
       title: Uint32Array.from(title),
+      words: { lemmas: Uint32Array.from(lemmas), offsets: Uint32Array.from(lemmaOffsets) },
     });
     this.slotOf.set(article.id, slot);
     this.sentenceCount += article.sentences.length;
@@ -363,24 +406,34 @@ export class NewsIndex {
       .filter((e): e is readonly [Slot, number] => e[0] !== null);
     const lengths: number[] = [];
     const titleLengths: number[] = [];
+    const wordCounts: number[] = [];
     let total = 0;
     let titleTotal = 0;
+    let wordTotal = 0;
     for (const [s] of live) {
       lengths.push(s.article.sentences.length);
-      for (let i = 0; i < s.article.sentences.length; i++) lengths.push(s.offsets[i + 1]! - s.offsets[i]!);
+      for (let i = 0; i < s.article.sentences.length; i++) {
+        lengths.push(s.offsets[i + 1]! - s.offsets[i]!);
+        wordCounts.push(s.words.offsets[i + 1]! - s.words.offsets[i]!);
+      }
       titleLengths.push(s.title.length);
       total += s.terms.length;
       titleTotal += s.title.length;
+      wordTotal += s.words.lemmas.length;
     }
     const sentenceTerms = new Uint32Array(total);
     const titleTerms = new Uint32Array(titleTotal);
+    const wordLemmas = new Uint32Array(wordTotal);
     let at = 0;
     let titleAt = 0;
+    let wordAt = 0;
     for (const [s] of live) {
       sentenceTerms.set(s.terms, at);
       at += s.terms.length;
       titleTerms.set(s.title, titleAt);
       titleAt += s.title.length;
+      wordLemmas.set(s.words.lemmas, wordAt);
+      wordAt += s.words.lemmas.length;
     }
     return {
       version: INDEX_VERSION,
@@ -393,6 +446,9 @@ export class NewsIndex {
       sentenceLengths: encode(Uint32Array.from(lengths)),
       titleTerms: encode(titleTerms),
       titleLengths: encode(Uint32Array.from(titleLengths)),
+      lemmas: this.lemmaList,
+      wordLemmas: encode(wordLemmas),
+      wordCounts: encode(Uint32Array.from(wordCounts)),
       articles: JSON.stringify(this.miniSearch),
     };
   }
@@ -412,7 +468,10 @@ export class NewsIndex {
     const titleTerms = decode(json.titleTerms);
     const df = decode(json.df);
     const articleDf = decode(json.articleDf);
+    const wordLemmas = decode(json.wordLemmas);
+    const wordCounts = decode(json.wordCounts);
     const mismatch = () => new Error("index: cache does not match the knowledge");
+    if (!Array.isArray(json.lemmas)) throw mismatch();
     if (slots.length !== articles.length || titleLengths.length !== articles.length) throw mismatch();
     if (df.length !== json.terms.length || articleDf.length !== json.terms.length) throw mismatch();
 
@@ -424,26 +483,40 @@ export class NewsIndex {
     index.surfaces.push(...json.surfaces);
     index.df.push(...df);
     index.articleDf.push(...articleDf);
+    json.lemmas.forEach((lemma, i) => {
+      index.lemmaIds.set(lemma, i);
+    });
+    index.lemmaList.push(...json.lemmas);
     let l = 0;
     let at = 0;
     let titleAt = 0;
+    let w = 0;
+    let wordAt = 0;
     articles.forEach((article, k) => {
       const n = lengths[l++];
       if (n !== article.sentences.length) throw mismatch();
       const offsets = new Uint32Array(n + 1);
-      for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + lengths[l++]!;
+      const wordOffsets = new Uint32Array(n + 1);
+      for (let i = 0; i < n; i++) {
+        offsets[i + 1] = offsets[i]! + lengths[l++]!;
+        wordOffsets[i + 1] = wordOffsets[i]! + (wordCounts[w++] ?? Number.NaN);
+      }
+      const lemmas = wordLemmas.subarray(wordAt, wordAt + wordOffsets[n]!);
+      if (lemmas.length !== wordOffsets[n]) throw mismatch();
+      wordAt += wordOffsets[n]!;
       const terms = sentenceTerms.subarray(at, at + offsets[n]!);
       at += offsets[n]!;
       const title = titleTerms.subarray(titleAt, titleAt + titleLengths[k]!);
       titleAt += titleLengths[k]!;
       const slot = slots[k]!;
       while (index.slots.length < slot) index.slots.push(null);
-      index.slots.push({ article, terms, offsets, title });
+      index.slots.push({ article, terms, offsets, title, words: { lemmas, offsets: wordOffsets } });
       index.slotOf.set(article.id, slot);
       index.sentenceCount += n;
       index.termTotal += terms.length;
     });
     if (at !== sentenceTerms.length || l !== lengths.length) throw mismatch();
+    if (wordAt !== wordLemmas.length || w !== wordCounts.length) throw mismatch();
     return index;
   }
 
@@ -484,6 +557,21 @@ export class NewsIndex {
     const s = this.slots[slot];
     if (!s) throw new Error(`index: no article in slot ${slot}`);
     return s;
+  }
+
+  /**
+   * The lemma ids (`lemmaIdOf`) of every written word of the sentences of the article in slot `slot`
+   * (sentence `i`'s from `offsets[i]` to `offsets[i + 1]`). The index's own arrays: read, never write.
+   */
+  slotLemmas(slot: number): SlotLemmas {
+    const s = this.slots[slot];
+    if (!s) throw new Error(`index: no article in slot ${slot}`);
+    return s.words;
+  }
+
+  /** The id of a lemma (`lemmaOf` of a written word) as in `slotLemmas`, or -1 when no article has it. */
+  lemmaIdOf(lemma: string): number {
+    return this.lemmaIds.get(lemma) ?? -1;
   }
 
   /** The id of an index term (as in `slotTermIds`), or -1 when no article has ever had it. */
@@ -548,8 +636,13 @@ export class NewsIndex {
       this.termSlot = new Int32Array(this.terms.length * 2).fill(-1);
     }
     const termSlot = this.termSlot;
+    if (this.queryBits.length * 32 < this.terms.length) {
+      this.queryBits = new Uint32Array(((this.terms.length * 2) >>> 5) + 1);
+    }
+    const bits = this.queryBits;
     termIds.forEach((id, k) => {
       termSlot[id] = k;
+      bits[id >>> 5]! |= 1 << (id & 31);
     });
     const sources = [...sourceMass.keys()];
     const sourceOf = termSource.map((t) => sources.indexOf(t));
@@ -582,9 +675,11 @@ export class NewsIndex {
         const spread = new Float64Array(K);
         for (let s = 0; s < n; s++) {
           const row = s * K;
-          for (let i = slot.offsets[s]!; i < slot.offsets[s + 1]!; i++) {
-            const k = termSlot[slot.terms[i]!]!;
-            if (k >= 0 && tfs[row + k]!++ === 0) spread[k]!++;
+          for (let i = slot.offsets[s]!, end = slot.offsets[s + 1]!; i < end; i++) {
+            const id = slot.terms[i]!;
+            if ((bits[id >>> 5]! & (1 << (id & 31))) === 0) continue; // not a query term
+            const k = termSlot[id]!;
+            if (tfs[row + k]!++ === 0) spread[k]!++;
           }
         }
         const localIdf = termIdf.map((idf, k) => idf * (1 - (r.topicDiscount * spread[k]!) / n));
@@ -639,7 +734,10 @@ export class NewsIndex {
         }
       }
     } finally {
-      for (const id of termIds) termSlot[id] = -1;
+      for (const id of termIds) {
+        termSlot[id] = -1;
+        bits[id >>> 5] = 0;
+      }
     }
     hits.sort((x, y) => y.score - x.score || x.article - y.article || x.sentence - y.sentence);
     const matchedTerms = new Set(termIds.map((id) => this.terms[id]!));

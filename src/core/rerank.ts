@@ -121,8 +121,8 @@ export function rerankFeatures(
     kOf.set(t, kOf.size);
     idfs.push(v);
   }
-  const wordAt = new Map<string, number>();
-  for (const w of q.words) wordAt.set(w.word, wordAt.size);
+  // The question's words (lemmas, distinct) as the index's lemma ids; -1 for one no article has.
+  const wordIds = q.words.map((w) => index.lemmaIdOf(w.word));
   const pairs: number[] = [];
   for (let i = 0; i + 1 < q.terms.length; i++) pairs.push(kOf.get(q.terms[i]!)!, kOf.get(q.terms[i + 1]!)!);
   const pairCount = pairs.length / 2;
@@ -138,7 +138,7 @@ export function rerankFeatures(
     counts = new Int32Array(nq * 2);
     flags = new Uint8Array(nq * 2);
   }
-  if (hasWord.length < wordAt.size) hasWord = new Uint8Array(wordAt.size * 2);
+  if (hasWord.length < wordIds.length) hasWord = new Uint8Array(wordIds.length * 2);
   let maxId = 0;
   for (const id of qIds) maxId = Math.max(maxId, id);
   if (kPlusOne.length <= maxId) kPlusOne = new Int32Array(maxId * 2);
@@ -214,10 +214,14 @@ export function rerankFeatures(
 
     let exactMass = 0;
     hasWord.fill(0, 0, q.words.length);
-    if (wordAt.size > 0) {
-      for (const token of tokenize(text)) {
-        const j = wordAt.get(lemmaOf(token.word));
-        if (j !== undefined) hasWord[j] = 1;
+    const words = index.slotLemmas(c.article);
+    for (let i = words.offsets[c.sentence]!; i < words.offsets[c.sentence + 1]!; i++) {
+      const lemma = words.lemmas[i]!;
+      for (let j = 0; j < wordIds.length; j++) {
+        if (wordIds[j] === lemma) {
+          hasWord[j] = 1;
+          break;
+        }
       }
     }
     q.words.forEach((w, j) => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type AskOptions, candidates, matchedWords } from "../../src/core/answer.ts";
 import { parseArticle } from "../../src/core/articles.ts";
 import { defaultRanking, type Hit, NewsIndex, type SearchOutcome } from "../../src/core/index.ts";
+import { lemmaOf, tokenize } from "../../src/core/normalize.ts";
 import { cueBoost, cueBoostLowered, questionCues } from "../../src/core/rank.ts";
 import { type Candidate, FEATURES, RERANK_DEPTH, rerankFeatures } from "../../src/core/rerank.ts";
 
@@ -67,6 +68,60 @@ describe("index term ids", () => {
     });
     expect(index.termIdOf("no-such-term")).toBe(-1);
     expect(() => index.slotTermIds(99)).toThrow(/index: no article in slot 99/);
+  });
+});
+
+describe("lemma ids of the written words", () => {
+  /** Each sentence's words as lemma strings, read back through the index's ids. */
+  const lemmasOf = (index: NewsIndex, slot: number): string[][] => {
+    const { lemmas, offsets } = index.slotLemmas(slot);
+    return index.slotArticle(slot).sentences.map((_, s) =>
+      [...lemmas.subarray(offsets[s]!, offsets[s + 1]!)].map((id) => {
+        const lemma = tokenize(index.slotArticle(slot).sentences[s]!.text)
+          .map((t) => lemmaOf(t.word))
+          .find((l) => index.lemmaIdOf(l) === id);
+        return lemma ?? `?${id}`;
+      }),
+    );
+  };
+  const expected = (index: NewsIndex, slot: number): string[][] =>
+    index.slotArticle(slot).sentences.map((s) => tokenize(s.text).map((t) => lemmaOf(t.word)));
+
+  it("GIVEN an index built, changed and restored from its cache WHEN the words' lemma ids are read THEN they are lemmaOf of every written word, stop words included", () => {
+    const index = NewsIndex.build([article("shipyard.md"), article("immunity.md")]);
+    expect(lemmasOf(index, 0)).toEqual(expected(index, 0));
+    expect(lemmasOf(index, 0).flat()).toContain("ferry"); // "ferries" as written
+    expect(lemmasOf(index, 0).flat()).toContain("the");
+    expect(index.lemmaIdOf("ferry")).toBeGreaterThanOrEqual(0);
+    expect(index.lemmaIdOf("no-such-word")).toBe(-1);
+
+    const changed = fixtureText("shipyard.md").replace(
+      "The company builds ferries",
+      "Marlow constructs barges",
+    );
+    index.replace(article("shipyard.md", changed));
+    // A replaced article takes a new slot (2); slot 0 is empty now.
+    expect(index.slotArticle(2).sentences.some((x) => x.text.includes("Marlow constructs barges"))).toBe(
+      true,
+    );
+    expect(lemmasOf(index, 2)).toEqual(expected(index, 2));
+    expect(lemmasOf(index, 2).flat()).toContain("barge");
+
+    const restored = NewsIndex.fromJSON(JSON.parse(JSON.stringify(index.toJSON())), index.articles);
+    for (const slot of [1, 2]) expect(lemmasOf(restored, slot)).toEqual(expected(index, slot));
+    expect(() => index.slotLemmas(99)).toThrow(/index: no article in slot 99/);
+  });
+
+  it("GIVEN a cache whose word counts do not fit the articles WHEN restored THEN it is refused", () => {
+    const index = NewsIndex.build([article("shipyard.md"), article("immunity.md")]);
+    const json = JSON.parse(JSON.stringify(index.toJSON()));
+    const counts = new Uint32Array(Buffer.from(json.wordCounts, "base64").buffer.slice(0));
+    counts[0]! += 1;
+    const bad = { ...json, wordCounts: Buffer.from(counts.buffer).toString("base64") };
+    expect(() => NewsIndex.fromJSON(bad, index.articles)).toThrow(/cache does not match the knowledge/);
+    expect(() => NewsIndex.fromJSON({ ...json, lemmas: undefined }, index.articles)).toThrow(
+      /cache does not match the knowledge/,
+    );
   });
 });
 
