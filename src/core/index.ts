@@ -586,7 +586,7 @@ export class NewsIndex {
 
   /** Finds and scores the sentences that match `query`, best first. */
   search(query: string, options: SearchOptions = {}): SearchOutcome {
-    const r: RankingOptions = { ...defaultRanking, ...options.ranking };
+    const r: RankingOptions = options.ranking ? { ...defaultRanking, ...options.ranking } : defaultRanking;
     const queryTerms = this.queryTerms(query);
     const empty: SearchOutcome = { hits: [], matchedTerms: new Set(), unknownWords: [], queryTerms };
     if (queryTerms.length === 0) return empty;
@@ -877,6 +877,9 @@ export class NewsIndex {
       return cached;
     }
     const results = this.miniSearch.search(term, { boost: { title: 2 }, bm25, fuzzy: false, prefix: false });
+    // In slot order: stage 1 then adds them up walking its per-slot sums forwards, not at random (the
+    // sums are the same either way: each term adds to a slot once, terms in the same order).
+    results.sort((x, y) => (x.id as number) - (y.id as number));
     const postings: TermPostings = {
       ids: Uint32Array.from(results, (x) => x.id as number),
       scores: Float64Array.from(results, (x) => x.score),
