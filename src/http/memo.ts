@@ -5,6 +5,9 @@
  * prefixes) are served from memory. `update` (watcher, /ingest) empties it. Bounded by entry count; per
  * process, so replicas still share nothing.
  *
+ * An answer is admitted the second time its question comes (see `Doorkeeper`), so the many questions
+ * asked only once never enter it.
+ *
  * @example
  * const fast = memoizeDesk(desk, { entries: 5000 });
  * fast.ask("Where did Assad flee?"); // computed; the second call is a map lookup
@@ -59,15 +62,70 @@ export class Lru<V> {
   }
 }
 
+/** FNV-1a over UTF-16 code units; never 0 (the empty slot). */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0 || 1;
+}
+
+/**
+ * Which keys came recently, as 32-bit hashes in one fixed typed array (no object per key). The memo
+ * admits an answer only when its key was seen before: with a different question every time, every
+ * admitted answer would outlive a few young-generation collections only to be evicted later, copied
+ * twice and promoted to the old generation, whose growth brings on the next full collection (the pause
+ * that sets the load bench's p99). Once it holds `capacity` keys it forgets them all, so "before"
+ * means "recently". Two keys with one hash count as seen: at worst an answer is admitted early.
+ */
+export class Doorkeeper {
+  private readonly table: Uint32Array;
+  private readonly mask: number;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    let size = 2;
+    while (size < capacity * 2) size *= 2;
+    this.table = new Uint32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** Whether `key` was recorded since the last reset; records it when it was not. */
+  seen(key: string): boolean {
+    const h = hash32(key);
+    let i = h & this.mask;
+    for (let v = this.table[i]!; v !== 0; v = this.table[i]!) {
+      if (v === h) return true;
+      i = (i + 1) & this.mask;
+    }
+    if (this.count >= this.capacity) {
+      this.table.fill(0);
+      this.count = 0;
+      i = h & this.mask;
+    }
+    this.table[i] = h;
+    this.count++;
+    return false;
+  }
+}
+
 /**
  * Wraps `desk` so its question methods are memoised by their arguments; other properties pass through.
  * Results are shared between callers, so they must be treated as read-only (the renderers copy).
  */
 export function memoizeDesk<D extends Desk>(
   desk: D,
-  options: { entries?: number } = {},
+  options: {
+    entries?: number;
+    /** "second" (default): an answer is kept from the second time its question comes; "first": at once. */
+    admit?: "first" | "second";
+  } = {},
 ): D & { memoStats(): MemoStats } {
-  const cache = new Lru<unknown>(options.entries ?? 5000);
+  const entries = options.entries ?? 5000;
+  const cache = new Lru<unknown>(entries);
+  const doorkeeper = options.admit === "first" ? null : new Doorkeeper(entries * 4);
   const stats = { hits: 0, misses: 0 };
   const wrapped = new Map<PropertyKey, unknown>();
   for (const name of METHODS) {
@@ -82,7 +140,7 @@ export function memoizeDesk<D extends Desk>(
       }
       stats.misses++;
       const value = fn.apply(desk, args);
-      cache.set(key, value);
+      if (doorkeeper === null || doorkeeper.seen(key)) cache.set(key, value);
       return value;
     });
   }
