@@ -189,14 +189,10 @@ async function main(): Promise<void> {
     );
     return { url, child };
   };
-  log(`load: starting servers on ${CORPORA.join(" + ")} (the first run builds the index cache, ~60 s)…`);
   // Without the answer memo (every request reaches the core) and with it (the default in HTTP mode).
   // --servers memo|no-memo|both, --only healthz,ask,… pick a subset (profiling, quick checks).
   const which = textArg("servers") ?? "both";
   const only = textArg("only")?.split(",");
-  const core = which === "memo" ? null : await serve(0);
-  const memo = which === "no-memo" ? null : await serve(5000);
-  await new Promise((r) => setTimeout(r, arg("settle", 6) * 1000));
 
   const signer = createSigner(SEED);
   let seq = 0;
@@ -360,11 +356,20 @@ async function main(): Promise<void> {
     log(`load: ${name}: ${JSON.stringify(row)}`);
   };
 
-  for (const [label, server] of [
-    ["no memo", core],
-    ["memo", memo],
+  // One server at a time, stopped before the next starts: an idle server's workers still collect
+  // their garbage (V8's memory reducer runs full collections of their ~300 MB heaps once their
+  // allocation drops), and on two cores that CPU came out of the measured server's share.
+  let metrics = "";
+  for (const [label, memoEntries] of [
+    ["no memo", 0],
+    ["memo", 5000],
   ] as const) {
-    if (!server) continue;
+    if (which === (memoEntries > 0 ? "no-memo" : "memo")) continue;
+    log(
+      `load: starting the ${label} server on ${CORPORA.join(" + ")} (the first run builds the index cache, ~60 s)…`,
+    );
+    const server = await serve(memoEntries);
+    await new Promise((r) => setTimeout(r, arg("settle", 6) * 1000));
     // Each scenario: a warm-up (JIT; fills the memo where there is one), then the measured run.
     for (const [name, type] of [
       ["healthz", null],
@@ -377,13 +382,9 @@ async function main(): Promise<void> {
       await run(label, server.url, name, type, warmup);
       await run(label, server.url, name, type);
     }
-  }
-  const metrics = await (await fetch(`${(memo ?? core)?.url}/metrics`)).text();
-  for (const server of [core, memo]) {
-    if (!server) continue;
-    const { child } = server;
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+    metrics = await (await fetch(`${server.url}/metrics`)).text();
+    server.child.kill("SIGTERM");
+    await new Promise((r) => server.child.once("exit", r));
   }
   sink.close();
 
