@@ -14,10 +14,11 @@
  * Each row is measured after a warm-up of the same scenario (default 10,000 requests) over 20,000 requests
  * (default). Measured with a timeline (--timeline): after only 500 warm-up requests a server under this
  * load takes about 8 s (10,000 requests) to reach its steady rate (throughput ramps from ~800 to ~1,500
- * req/s for distinct questions, with both cores busy its JIT and GC threads get little time), and each
- * autocannon run also starts with some requests held for 0.2-1 s, which a plain node:http client does
- * not see. Short, cold runs therefore measure the start-up, not the server; --warmup 500 --amount 5000
- * shows it.
+ * req/s for distinct questions, with both cores busy its JIT and GC threads get little time). Short, cold
+ * runs therefore measure the start-up, not the server; --warmup 500 --amount 5000 shows it. (Each run's
+ * first requests used to wait 0.2-1 s more: the cluster hands a worker new connections one at a time,
+ * each acknowledged in a turn of the worker's event loop, and a turn answered every waiting request.
+ * The server now answers one request per turn, src/http/turns.ts.)
  *
  *   npm run bench:load [-- --amount 20000 --warmup 10000 --connections 50 --workers 2 --json]
  *   other flags: --servers memo|no-memo|both, --only healthz,ask distinct,…, --settle <s> (wait after start,
